@@ -1,1 +1,1 @@
-
+"""Uplink from the gateway to the centre, and the central monitor."""
