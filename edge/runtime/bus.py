@@ -1,0 +1,61 @@
+"""An in-process publish/subscribe bus for :mod:`edge.events`, on one event loop.
+
+Publishing never blocks and never fails: a subscriber that falls behind loses its oldest
+events (and the loss is counted on its subscription), because a stuck browser tab must not slow
+a lane. Parts that must see every record read the store instead (see :mod:`edge.events`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import AsyncIterator
+
+from edge.events import GatewayEvent
+
+
+class Subscription:
+    def __init__(self, bus: Bus, maxsize: int) -> None:
+        self._bus = bus
+        self._items: collections.deque[GatewayEvent] = collections.deque(maxlen=maxsize)
+        self._ready = asyncio.Event()
+        self.dropped = 0
+
+    def _put(self, event: GatewayEvent) -> None:
+        if len(self._items) == self._items.maxlen:
+            self.dropped += 1
+        self._items.append(event)
+        self._ready.set()
+
+    async def get(self) -> GatewayEvent:
+        while not self._items:
+            self._ready.clear()
+            await self._ready.wait()
+        return self._items.popleft()
+
+    def get_nowait(self) -> GatewayEvent | None:
+        return self._items.popleft() if self._items else None
+
+    def close(self) -> None:
+        self._bus._subscriptions.discard(self)
+
+    async def __aiter__(self) -> AsyncIterator[GatewayEvent]:
+        try:
+            while True:
+                yield await self.get()
+        finally:
+            self.close()
+
+
+class Bus:
+    def __init__(self) -> None:
+        self._subscriptions: set[Subscription] = set()
+
+    def subscribe(self, maxsize: int = 1000) -> Subscription:
+        sub = Subscription(self, maxsize)
+        self._subscriptions.add(sub)
+        return sub
+
+    def publish(self, event: GatewayEvent) -> None:
+        for sub in list(self._subscriptions):
+            sub._put(event)
