@@ -1,0 +1,186 @@
+"""The admission policy: a screening's temperature and code verdict in, a decision out.
+
+The policy is data (:class:`Policy`, loaded from its own TOML file so that it can be reloaded
+without a restart); :func:`decide` walks an ordered table of rules and the first that matches
+decides. Each decision names its rule, so the audit trail says why, not only what.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from edge.events import Outcome
+from edge.verify.base import CodeStatus, Verdict
+
+DownAction = Literal["deny", "manual"]
+
+
+class Policy(BaseModel):
+    """Admission policy settings (``policy.toml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fever_threshold_c: float = Field(37.3, ge=35.0, le=42.0)
+    recheck_band_c: float = Field(0.3, ge=0.0, le=2.0)
+    implausible_below_c: float = 34.0
+    implausible_above_c: float = 43.0
+    green: Outcome = Outcome.ADMIT
+    yellow: Outcome = Outcome.RECHECK
+    red: Outcome = Outcome.DENY
+    on_thermometer_down: DownAction = "manual"
+    on_verifier_down: DownAction = "manual"
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> Policy:
+        if not self.implausible_below_c < self.fever_threshold_c < self.implausible_above_c:
+            raise ValueError(
+                "implausible_below_c < fever_threshold_c < implausible_above_c must hold"
+            )
+        return self
+
+    @property
+    def version(self) -> str:
+        """A short fingerprint of the settings, shown with each decision's policy."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def load_policy(path: Path) -> Policy:
+    """Read a policy file; raises ``OSError``, ``tomllib.TOMLDecodeError`` or pydantic's error."""
+    with path.open("rb") as fh:
+        return Policy.model_validate(tomllib.load(fh))
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a lane knows when it decides. ``verdict`` None: no code was scanned."""
+
+    temperature: float | None
+    verdict: Verdict | None
+    thermometer_up: bool = True
+    verifier_up: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: Outcome
+    reason: str
+    rule: str
+
+
+def _temp(celsius: float) -> str:
+    return f"{celsius:.1f} °C"
+
+
+def _down(action: DownAction, what: str) -> tuple[Outcome, str]:
+    if action == "deny":
+        return Outcome.DENY, f"{what} unavailable"
+    return Outcome.RECHECK, f"{what} unavailable: check manually"
+
+
+Rule = tuple[str, Callable[[Policy, Inputs], tuple[Outcome, str] | None]]
+
+
+def _fever(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
+    t = i.temperature
+    if t is not None and p.fever_threshold_c <= t <= p.implausible_above_c:
+        return Outcome.DENY, f"fever {_temp(t)}"
+    return None
+
+
+def _implausible(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
+    t = i.temperature
+    if t is not None and not p.implausible_below_c <= t <= p.implausible_above_c:
+        return Outcome.RECHECK, f"implausible reading {_temp(t)}: measure again"
+    return None
+
+
+def _code_unreadable(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
+    v = i.verdict
+    if v is not None and not v.valid and v.failed_step in _UNREADABLE_STEPS:
+        return Outcome.RECHECK, "unreadable code: scan again"
+    return None
+
+
+def _code_invalid(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
+    v = i.verdict
+    if v is not None and not v.valid:
+        return Outcome.DENY, v.reason or "code invalid"
+    return None
+
+
+def _code_colour(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
+    v = i.verdict
+    if v is None or not v.valid:
+        return None
+    if v.status is None:
+        return Outcome.RECHECK, "code status unknown: check manually"
+    outcome = {CodeStatus.GREEN: p.green, CodeStatus.YELLOW: p.yellow, CodeStatus.RED: p.red}[
+        v.status
+    ]
+    if outcome is Outcome.ADMIT:
+        return None  # green admits only if no later rule (the recheck band) objects
+    return outcome, f"code {v.status.value}"
+
+
+def _recheck_band(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
+    t = i.temperature
+    if t is not None and p.fever_threshold_c - p.recheck_band_c <= t < p.fever_threshold_c:
+        return Outcome.RECHECK, f"temperature {_temp(t)}: measure again"
+    return None
+
+
+def _no_temperature(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
+    if i.temperature is not None:
+        return None
+    if not i.thermometer_up:
+        return _down(p.on_thermometer_down, "thermometer")
+    return Outcome.RECHECK, "no temperature yet: measure again"
+
+
+def _no_code(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
+    if i.verdict is not None:
+        return None
+    if not i.verifier_up:
+        return _down(p.on_verifier_down, "code verifier")
+    return Outcome.RECHECK, "no code scanned: scan again"
+
+
+def _admit(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
+    assert i.verdict is not None and i.verdict.status is not None
+    outcome = p.green
+    return outcome, f"code {i.verdict.status.value}, {_temp(i.temperature or 0.0)}"
+
+
+# Verdict steps that mean the code could not be read, as opposed to read and found bad.
+_UNREADABLE_STEPS = frozenset({"format", "prefix", "base45", "zlib", "cbor", "cose", "decode"})
+
+#: First match wins. A fever denies whatever the code says; an implausible reading asks for
+#: a new measurement before anything else is judged on it.
+RULES: tuple[Rule, ...] = (
+    ("fever", _fever),
+    ("implausible-temperature", _implausible),
+    ("code-unreadable", _code_unreadable),
+    ("code-invalid", _code_invalid),
+    ("code-colour", _code_colour),
+    ("no-temperature", _no_temperature),
+    ("no-code", _no_code),
+    ("recheck-band", _recheck_band),
+    ("admit", _admit),
+)
+
+
+def decide(policy: Policy, inputs: Inputs) -> Decision:
+    for name, rule in RULES:
+        hit = rule(policy, inputs)
+        if hit is not None:
+            return Decision(hit[0], hit[1], name)
+    raise AssertionError("the admit rule always matches")  # pragma: no cover
