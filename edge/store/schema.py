@@ -1,0 +1,69 @@
+"""The checkpoint's own tables (the ``core`` migration set)."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from edge.store.migrations import MigrationSet
+
+CORE = MigrationSet("core")
+
+
+@CORE
+def create_screenings(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE screenings (
+            id INTEGER PRIMARY KEY,
+            lane TEXT NOT NULL,
+            decided_at REAL NOT NULL,
+            outcome TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            policy_version TEXT,
+            temperature REAL,
+            code_type TEXT,
+            code_status TEXT,
+            code_valid INTEGER,
+            failed_step TEXT,
+            complete INTEGER NOT NULL,
+            resident_id TEXT,
+            raw_code TEXT,
+            overridden_to TEXT,
+            personal_purged INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX screenings_decided_at ON screenings (decided_at)")
+    db.execute("CREATE INDEX screenings_lane_id ON screenings (lane, id)")
+
+
+@CORE
+def create_overrides(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE overrides (
+            id INTEGER PRIMARY KEY,
+            screening_id INTEGER NOT NULL REFERENCES screenings (id),
+            at REAL NOT NULL,
+            user TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            before TEXT NOT NULL,
+            after TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX overrides_screening ON overrides (screening_id)")
+
+
+@CORE
+def create_device_events(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE device_events (
+            id INTEGER PRIMARY KEY,
+            device TEXT NOT NULL,
+            at REAL NOT NULL,
+            kind TEXT NOT NULL,
+            state TEXT,
+            reason TEXT NOT NULL,
+            count INTEGER NOT NULL DEFAULT 1,
+            sample TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX device_events_device ON device_events (device, at)")
