@@ -1,0 +1,96 @@
+"""Loading and checking configuration files, with errors that name the file and the key."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from edge.config.models import GatewayConfig
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used. ``problems`` lists ``(key path, message)``."""
+
+    def __init__(self, file: Path, problems: list[tuple[str, str]]) -> None:
+        self.file = file
+        self.problems = problems
+        lines = [
+            f"{file}: {key}: {message}" if key else f"{file}: {message}"
+            for key, message in problems
+        ]
+        super().__init__("\n".join(lines))
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("serial", "mqtt", "camera", "function-after"):
+            continue  # pydantic's union-branch labels mean nothing to the reader
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def problems_of(exc: ValidationError) -> list[tuple[str, str]]:
+    problems = []
+    for err in exc.errors():
+        message = err["msg"]
+        if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
+            shown = repr(err["input"])
+            if len(shown) <= 60:
+                message += f" (got {shown})"
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (misspelt?)"
+        problems.append((_key_path(tuple(err["loc"])), message))
+    return problems
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(path, [("", "file not found")]) from None
+    except OSError as exc:
+        raise ConfigError(path, [("", f"cannot read: {exc.strerror}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [("", f"not valid TOML: {exc}")]) from None
+
+
+def validate(model: type[M], data: Any, file: Path, prefix: str = "") -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            (f"{prefix}.{key}" if prefix and key else prefix or key, msg)
+            for key, msg in problems_of(exc)
+        ]
+        raise ConfigError(file, problems) from None
+
+
+def resolve_paths(model: M, base: Path) -> M:
+    """Make every relative ``Path`` field (at any depth) relative to ``base``."""
+    updates: dict[str, Any] = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, Path) and not value.is_absolute():
+            updates[name] = base / value
+        elif isinstance(value, BaseModel):
+            updates[name] = resolve_paths(value, base)
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            updates[name] = [resolve_paths(v, base) for v in value]
+    return model.model_copy(update=updates) if updates else model
+
+
+def load_config(path: Path) -> GatewayConfig:
+    """Read, validate and resolve a gateway configuration file."""
+    path = Path(path)
+    config = validate(GatewayConfig, read_toml(path), path)
+    return resolve_paths(config, path.parent.resolve())

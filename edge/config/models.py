@@ -1,0 +1,118 @@
+"""The gateway's configuration: one TOML file, validated once at start-up and passed in.
+
+Relative paths in the file are relative to the file's own folder (see
+:func:`edge.config.loader.load_config`). Secrets are never literal values with a working
+default: they are files (``*_file``) or environment variables (``*_env``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GatewaySection(Section):
+    id: Identifier
+    name: str = "Community gateway"
+    data_dir: Path = Path("var")
+
+
+class StorageSection(Section):
+    file: str = "gateway.db"  # relative to gateway.data_dir
+    retention_days: int = Field(14, ge=1, le=3650)  # personal fields are purged after this
+    synchronous: Literal["NORMAL", "FULL"] = "FULL"
+
+
+class LaneConfig(Section):
+    id: Identifier
+    name: str = ""
+    pairing_window_s: float = Field(10.0, gt=0, le=300)
+
+
+class DeviceBase(Section):
+    id: Identifier
+    lane: Identifier | None = None
+    kind: Literal["thermometer", "scanner"]
+    silence_after_s: float | None = Field(None, gt=0)
+
+
+class SerialDeviceConfig(DeviceBase):
+    transport: Literal["serial"] = "serial"
+    #: a path, a /dev/serial/by-id/... link, "usb:VID:PID[:SERIAL]" or a pyserial URL
+    port: str
+    protocol: str  # a name from firmware_interfaces.codecs.catalogue
+    baudrate: int | None = None  # None: the protocol's usual rate
+    options: dict[str, Any] = Field(default_factory=dict)  # codec options (suffix, prefix, ...)
+
+
+class MqttDeviceConfig(DeviceBase):
+    transport: Literal["mqtt"]
+    topic: str
+    field: str = "temperature"
+
+
+class CameraDeviceConfig(DeviceBase):
+    transport: Literal["camera"]
+    source: str  # a device index ("0"), a video file or an rtsp:// URL
+    fps: float = Field(10.0, gt=0, le=60)
+    loop: bool = False  # replay a video file forever (the camera simulator)
+
+
+DeviceConfig = Annotated[
+    SerialDeviceConfig | MqttDeviceConfig | CameraDeviceConfig, Field(discriminator="transport")
+]
+
+
+class MqttSection(Section):
+    """The local broker that MQTT devices publish to."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(1883, ge=1, le=65535)
+    username: str | None = None
+    password_file: Path | None = None
+    client_id: str = ""
+
+
+class CheckpointConfig(Section):
+    policy_file: Path = Path("policy.toml")
+    lanes: list[LaneConfig] = Field(default_factory=list)
+
+
+class GatewayConfig(Section):
+    gateway: GatewaySection
+    storage: StorageSection = StorageSection()
+    checkpoint: CheckpointConfig = CheckpointConfig()
+    devices: list[DeviceConfig] = Field(default_factory=list)
+    mqtt: MqttSection = MqttSection()
+    web: dict[str, Any] = Field(default_factory=dict)
+    verifiers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    storeroom: dict[str, Any] | None = None
+    uplink: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> GatewayConfig:
+        lanes = [lane.id for lane in self.checkpoint.lanes]
+        if len(set(lanes)) != len(lanes):
+            raise ValueError("two lanes share an id")
+        ids = [d.id for d in self.devices]
+        if len(set(ids)) != len(ids):
+            raise ValueError("two devices share an id")
+        for device in self.devices:
+            if device.lane is not None and device.lane not in lanes:
+                raise ValueError(
+                    f"device {device.id!r} names lane {device.lane!r}, which is not in"
+                    f" checkpoint.lanes ({', '.join(lanes) or 'none'})"
+                )
+        return self
+
+    @property
+    def db_path(self) -> Path:
+        return self.gateway.data_dir / self.storage.file
