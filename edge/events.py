@@ -64,9 +64,13 @@ class DeviceStatus:
 
 @dataclass(frozen=True, slots=True)
 class DeviceInputRejected:
+    """Input a device sent that could not be used; on a lane, the page says "scan again"."""
+
     device: str
     reason: str
     at: float
+    lane: str | None = None
+    notice: str = ""  # what the lane's staff should do: "unreadable code: scan again"
 
 
 @dataclass(frozen=True, slots=True)
