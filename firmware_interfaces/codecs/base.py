@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Protocol
 
 from firmware_interfaces.events import DeviceEvent
@@ -28,3 +29,12 @@ class Encoder(Protocol):
     """The device side of a codec, used by simulators: events out as the bytes a device sends."""
 
     def encode(self, event: DeviceEvent) -> bytes: ...
+
+
+class CountingCodec(Codec, Protocol):
+    """A codec that also counts what it dropped, keyed by the ``FrameRejected`` reason.
+
+    Every codec in this package is one; the gateway reports the counters as device health.
+    """
+
+    counters: Counter[str]
