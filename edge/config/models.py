@@ -45,7 +45,7 @@ class DeviceBase(Section):
 
 
 class SerialDeviceConfig(DeviceBase):
-    transport: Literal["serial"] = "serial"
+    transport: Literal["serial"]
     #: a path, a /dev/serial/by-id/... link, "usb:VID:PID[:SERIAL]" or a pyserial URL
     port: str
     protocol: str  # a name from firmware_interfaces.codecs.catalogue

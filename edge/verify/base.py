@@ -51,6 +51,9 @@ class VerifierChain:
     def __init__(self, verifiers: list[Verifier]) -> None:
         self._verifiers = list(verifiers)
 
+    def __len__(self) -> int:
+        return len(self._verifiers)
+
     def verify(self, text: str, *, at: datetime) -> Verdict:
         for verifier in self._verifiers:
             if verifier.claims(text):
