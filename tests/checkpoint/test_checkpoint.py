@@ -91,14 +91,14 @@ async def setup(tmp_path: Path) -> AsyncIterator[tuple[Checkpoint, Bus, Clock]]:
         await cp.drain()
 
 
-async def next_of(sub, kind, timeout: float = 5.0):  # type: ignore[no-untyped-def]
+async def next_of(sub, kind, limit: float = 5.0):  # type: ignore[no-untyped-def]
     async def find():  # type: ignore[no-untyped-def]
         while True:
             event = await sub.get()
             if isinstance(event, kind):
                 return event
 
-    return await asyncio.wait_for(find(), timeout)
+    return await asyncio.wait_for(find(), limit)
 
 
 async def test_scan_and_fever_reading_deny_and_are_recorded(setup) -> None:  # type: ignore[no-untyped-def]
