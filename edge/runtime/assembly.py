@@ -1,0 +1,134 @@
+"""Putting a gateway together from its configuration, and running it.
+
+:class:`Gateway` builds every part once (settings passed in, nothing global) and
+:meth:`Gateway.run` runs them in one ``asyncio.TaskGroup``: one task per device transport, the
+checkpoint's chores, the web server, and the storeroom and uplink where configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from edge.config import ConfigError, GatewayConfig, load_config
+from edge.config.loader import problems_of
+from edge.rules.policy import Policy, load_policy
+from edge.runtime.bus import Bus
+from edge.runtime.checkpoint import Checkpoint
+from edge.runtime.devices import DeviceRunner, build_runners
+from edge.store import MigrationSet, Store
+from edge.store.schema import CORE
+from edge.verify.base import VerifierChain
+
+log = logging.getLogger(__name__)
+
+
+def load_policy_checked(path: Path) -> Policy:
+    try:
+        return load_policy(path)
+    except FileNotFoundError:
+        raise ConfigError(path, [("", "policy file not found")]) from None
+    except ValidationError as exc:
+        raise ConfigError(path, problems_of(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(path, [("", str(exc))]) from None
+
+
+class Gateway:
+    """One community's gateway, built from its configuration."""
+
+    def __init__(self, config: GatewayConfig, *, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.policy = load_policy_checked(config.checkpoint.policy_file)
+        self.bus = Bus()
+        self.verifier = build_verifiers(config)
+        self.store = Store(
+            config.db_path, self.migrations(), synchronous=config.storage.synchronous
+        )
+        self.checkpoint: Checkpoint | None = None
+        self.runners: list[DeviceRunner] = build_runners(config.devices)
+        self.web_port: int | None = None
+
+    def migrations(self) -> list[MigrationSet]:
+        return [CORE]
+
+    async def run(self, *, ready: asyncio.Event | None = None) -> None:
+        """Run until cancelled. ``ready`` is set once the web page is serving."""
+        self.store.open()
+        try:
+            self.checkpoint = Checkpoint(
+                self.config, self.policy, self.store, self.verifier, self.bus, clock=self.clock
+            )
+            async with asyncio.TaskGroup() as tasks:
+                for name, coro in self._tasks(self.checkpoint):
+                    tasks.create_task(coro, name=name)
+                if ready is not None:
+                    ready.set()
+        finally:
+            if self.checkpoint is not None:
+                await self.checkpoint.drain()
+                self.checkpoint.flush_rejected()
+            self.store.close()
+
+    def _tasks(self, checkpoint: Checkpoint) -> list[tuple[str, Coroutine[Any, Any, None]]]:
+        tasks: list[tuple[str, Coroutine[Any, Any, None]]] = [
+            ("checkpoint-chores", checkpoint.run())
+        ]
+        for runner in self.runners:
+            tasks.append(
+                (f"device:{runner.device_id}", runner.run(checkpoint.emitter(runner.device_id)))
+            )
+        return tasks
+
+
+def build_verifiers(config: GatewayConfig) -> VerifierChain:
+    return VerifierChain([])
+
+
+def check_everything(path: Path) -> list[str]:
+    """Validate a configuration and all it names; return a summary. Raises ConfigError."""
+    config = load_config(path)
+    policy = load_policy_checked(config.checkpoint.policy_file)
+    build_verifiers(config)
+    build_runners(config.devices)
+    return [
+        f"gateway {config.gateway.id} ({config.gateway.name}), data in {config.gateway.data_dir}",
+        f"policy {policy.version}: fever at {policy.fever_threshold_c} °C",
+        f"{len(config.checkpoint.lanes)} lane(s), {len(config.devices)} device(s)",
+    ]
+
+
+async def run_gateway(path: Path) -> None:
+    """``edge-gateway run``: run until SIGTERM/SIGINT; SIGHUP reloads the policy."""
+    config = load_config(path)
+    gateway = Gateway(config)
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    assert main is not None
+
+    def reload() -> None:
+        if gateway.checkpoint is None:
+            return
+        task = loop.create_task(gateway.checkpoint.reload_policy())
+        task.add_done_callback(_log_reload)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, main.cancel)
+    loop.add_signal_handler(signal.SIGHUP, reload)
+    with contextlib.suppress(asyncio.CancelledError):
+        await gateway.run()
+
+
+def _log_reload(task: asyncio.Task[dict[str, Any]]) -> None:
+    exc = task.exception()
+    if exc is not None:
+        log.error("policy reload refused: %s", exc)
