@@ -91,6 +91,11 @@ class GyMcu90614Decoder:
         self._garbage = GarbageRun(self.counters, self._options.max_garbage_run)
         self._buffer = bytearray()  # under FRAME_LENGTH + 1 bytes between calls
 
+    @property
+    def buffered(self) -> int:
+        """Bytes held for a frame not yet complete (at most one frame)."""
+        return len(self._buffer)
+
     def feed(self, data: bytes) -> list[DeviceEvent]:
         events: list[DeviceEvent] = []
         buf = self._buffer

@@ -90,6 +90,11 @@ class ScannerDecoder:
         self._buffer = bytearray()
         self._skipping = False  # inside a code already dropped as too long
 
+    @property
+    def buffered(self) -> int:
+        """Bytes held for a code not yet complete (at most ``max_code`` + suffix - 1)."""
+        return len(self._buffer)
+
     def feed(self, data: bytes) -> list[DeviceEvent]:
         events: list[DeviceEvent] = []
         buf = self._buffer

@@ -79,6 +79,11 @@ class AsciiBracesDecoder:
         self._frame: bytearray | None = None  # None: between frames, hunting for "{"
         self._skipping = False  # inside a frame already dropped as too long
 
+    @property
+    def buffered(self) -> int:
+        """Bytes held for a frame not yet complete (bounded by ``max_frame`` + 1)."""
+        return 0 if self._frame is None else len(self._frame)
+
     def feed(self, data: bytes) -> list[DeviceEvent]:
         events: list[DeviceEvent] = []
         pos = 0
