@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 
 from edge.commands import check_config, run
-
-Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
+from firmware_interfaces.simulators import command as simulate
 
 def register_all(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.register(subparsers)
     check_config.register(subparsers)
+    simulate.register(subparsers)
