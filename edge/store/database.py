@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import queue
 import sqlite3
@@ -162,14 +163,16 @@ class Store:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             for _fn, future in batch:
-                if not future.done():
+                with contextlib.suppress(concurrent.futures.InvalidStateError):
                     future.set_exception(exc)
             return
         for future, ok, value in outcomes:
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
+            # A caller that stopped waiting cancelled its future; the write is committed anyway.
+            with contextlib.suppress(concurrent.futures.InvalidStateError):
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
 
     # -- reads ------------------------------------------------------------------------------
     def _reader(self) -> sqlite_utils.Database:

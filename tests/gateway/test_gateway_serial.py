@@ -1,0 +1,121 @@
+"""The assembled gateway against simulated devices on real pseudo-terminals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from edge.config import load_config
+from edge.events import DeviceInputRejected, DeviceStatus, ScreeningPending
+from edge.runtime.assembly import Gateway
+from firmware_interfaces.simulators.devices import ScannerSimulator, ThermometerSimulator
+
+
+def write_config(tmp: Path, thermometer: Path, scanner: Path) -> Path:
+    (tmp / "policy.toml").write_text("fever_threshold_c = 37.3\n")
+    cfg = tmp / "gateway.toml"
+    cfg.write_text(
+        f"""
+[gateway]
+id = "test-gw"
+data_dir = "data"
+
+[checkpoint]
+policy_file = "policy.toml"
+[[checkpoint.lanes]]
+id = "gate"
+pairing_window_s = 5
+
+[[devices]]
+id = "thermo"
+lane = "gate"
+kind = "thermometer"
+transport = "serial"
+protocol = "gy-mcu90614"
+port = "{thermometer}"
+
+[[devices]]
+id = "scanner"
+lane = "gate"
+kind = "scanner"
+transport = "serial"
+protocol = "scanner"
+port = "{scanner}"
+options = {{ suffix = "CR", aim = true }}
+"""
+    )
+    return cfg
+
+
+async def until(sub, predicate, limit: float = 10.0):  # type: ignore[no-untyped-def]
+    async def find():  # type: ignore[no-untyped-def]
+        while True:
+            event = await sub.get()
+            if predicate(event):
+                return event
+
+    return await asyncio.wait_for(find(), limit)
+
+
+@pytest.fixture
+async def running(
+    tmp_path: Path,
+) -> AsyncIterator[tuple[Gateway, ThermometerSimulator, ScannerSimulator]]:
+    async with (
+        ThermometerSimulator("gy-mcu90614", link=tmp_path / "thermo-link") as thermo,
+        ScannerSimulator("CR", aim=True, link=tmp_path / "scanner-link") as scanner,
+    ):
+        gateway = Gateway(load_config(write_config(tmp_path, thermo.path, scanner.path)))
+        sub = gateway.bus.subscribe()
+        task = asyncio.create_task(gateway.run())
+        await until(
+            sub,
+            lambda e: (
+                isinstance(e, DeviceStatus) and e.device == "thermo" and e.state == "connected"
+            ),
+        )
+        sub.close()
+        yield gateway, thermo, scanner
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_reading_from_a_gy_mcu90614_reaches_the_lane(running) -> None:  # type: ignore[no-untyped-def]
+    gateway, thermo, _scanner = running
+    sub = gateway.bus.subscribe()
+    # the gateway switched the thermometer to continuous output when it opened the port
+    for _ in range(100):
+        if thermo.streaming:
+            break
+        await asyncio.sleep(0.05)
+    assert thermo.streaming
+    await thermo.send_reading(36.4, 22.0)
+    pending = await until(sub, lambda e: isinstance(e, ScreeningPending))
+    assert (pending.waiting_for, pending.temperature) == ("code", 36.4)
+
+
+async def test_unreadable_scan_is_counted_and_staff_told(running) -> None:  # type: ignore[no-untyped-def]
+    gateway, _thermo, scanner = running
+    sub = gateway.bus.subscribe()
+    await scanner.send_scan(b"\xff\xfe\xfd\r")
+    event = await until(sub, lambda e: isinstance(e, DeviceInputRejected))
+    assert event.notice == "unreadable code: scan again" and event.lane == "gate"
+    assert gateway.checkpoint is not None
+    devices = {d.id: d for d in gateway.checkpoint.devices()}
+    assert sum(devices["scanner"].rejected.values()) == 1
+
+
+async def test_unplug_and_replug_show_on_the_device_list(running) -> None:  # type: ignore[no-untyped-def]
+    gateway, thermo, _scanner = running
+    sub = gateway.bus.subscribe()
+    thermo.unplug()
+    await until(sub, lambda e: isinstance(e, DeviceStatus) and e.state == "unplugged")
+    thermo.replug()
+    await until(sub, lambda e: isinstance(e, DeviceStatus) and e.state == "connected")
+    assert gateway.checkpoint is not None
+    assert {d.id: d.state for d in gateway.checkpoint.devices()}["thermo"] == "connected"
