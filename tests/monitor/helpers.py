@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
 from cloud_sync.protocol import Envelope, birth_topic, data_topic, death_topic
@@ -37,11 +40,19 @@ def birth(gateway: str, bdseq: int, keepalive_s: float = 30, **extra: Any) -> tu
 
 
 def death(gateway: str, bdseq: int) -> tuple[str, bytes]:
-    return death_topic(gateway), envelope(gateway, "death", "gateway", body={"bdseq": bdseq}).encode()
+    return death_topic(gateway), envelope(
+        gateway, "death", "gateway", body={"bdseq": bdseq}
+    ).encode()
 
 
 def window(
-    gateway: str, lane: str, start: str, screenings: int, denied: int, rev: int = 1, seq: int = 1,
+    gateway: str,
+    lane: str,
+    start: str,
+    screenings: int,
+    denied: int,
+    rev: int = 1,
+    seq: int = 1,
     reasons: dict[str, int] | None = None,
 ) -> tuple[str, bytes]:
     body = {
@@ -57,3 +68,12 @@ def window(
         "temperature_histogram": {"36.5": screenings - denied, "38.0": denied},
     }
     return data(gateway, "lane-window", key=f"{lane}/{start}", rev=rev, seq=seq, body=body)
+
+
+async def wait_until(predicate: Callable[[], bool], within: float = 10.0) -> None:
+    """Poll ``predicate`` until true; generous, for a loaded 2-core CI machine."""
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within} s")
+        await asyncio.sleep(0.02)

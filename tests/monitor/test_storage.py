@@ -59,14 +59,30 @@ BAD_INPUT = [
     ("malformed", data_topic("gw-a", "stock"), b"{not json"),
     ("malformed", data_topic("gw-a", "stock"), b"[1, 2]"),
     ("oversized", data_topic("gw-a", "stock"), b" " * (MAX_MESSAGE_BYTES + 1)),
-    ("unknown_version", data_topic("gw-a", "stock"), envelope().encode().replace(b'"v":1', b'"v":9')),
+    (
+        "unknown_version",
+        data_topic("gw-a", "stock"),
+        envelope().encode().replace(b'"v":1', b'"v":9'),
+    ),
     ("unknown_version", "ccg/v2/gw-a/data/stock", envelope().encode()),
     ("mismatch", data_topic("gw-b", "stock"), envelope("gw-a").encode()),
     ("mismatch", data_topic("gw-a", "alert"), envelope("gw-a", "stock").encode()),
     ("invalid", data_topic("gw-a", "stock"), envelope().encode().replace(b'"rev":1', b'"rev":"1"')),
-    ("invalid", data_topic("gw-a", "stock"), envelope().encode().replace(b'"rev":1', b'"rev":true')),
-    ("invalid", data_topic("gw-a", "stock"), envelope().encode().replace(b'"rev":1', b'"rev":' + b"9" * 30)),
-    ("invalid", data_topic("gw-a", "stock"), envelope().encode().replace(b'"body":{}', b'"body":[]')),
+    (
+        "invalid",
+        data_topic("gw-a", "stock"),
+        envelope().encode().replace(b'"rev":1', b'"rev":true'),
+    ),
+    (
+        "invalid",
+        data_topic("gw-a", "stock"),
+        envelope().encode().replace(b'"rev":1', b'"rev":' + b"9" * 30),
+    ),
+    (
+        "invalid",
+        data_topic("gw-a", "stock"),
+        envelope().encode().replace(b'"body":{}', b'"body":[]'),
+    ),
     ("invalid", "ccg/v1/gw-a/birth", envelope("gw-a", "birth", "gateway").encode()),
     ("bad_topic", "ccg/v1/gw a/data/stock", envelope().encode()),
     ("bad_topic", "ccg/v1/gw-a/unknown", envelope().encode()),
@@ -91,8 +107,19 @@ def test_bad_input_is_counted_and_set_aside(
 def test_values_a_database_refuses_are_set_aside_not_fatal(storage: SqlStorage) -> None:
     # NUL in a key or body is valid JSON; PostgreSQL refuses it, SQLite takes it. Lone
     # surrogates neither can encode. Either way nothing crashes and the neighbours are stored.
-    odd_key = json.dumps({"v": 1, "gw": "gw-a", "stream": "stock", "key": "\ud800", "rev": 1,
-                          "seq": 2, "at": "x", "clock_synced": True, "body": {"a": "\u0000"}})
+    odd_key = json.dumps(
+        {
+            "v": 1,
+            "gw": "gw-a",
+            "stream": "stock",
+            "key": "\ud800",
+            "rev": 1,
+            "seq": 2,
+            "at": "x",
+            "clock_synced": True,
+            "body": {"a": "\u0000"},
+        }
+    )
     result = ingest(
         storage,
         data(key="masks", seq=1),
@@ -110,16 +137,38 @@ def test_tolerant_views_show_what_is_there(storage: SqlStorage) -> None:
         storage,
         birth("gw-a", 1, community="Riverside"),
         data("gw-a", "stock", key="masks", body={"item": "masks", "on_hand": "lots"}),
-        data("gw-a", "stock", key="gloves", seq=2,
-             body={"item": "gloves", "on_hand": 5, "reorder_point": 10, "days_of_supply": 1.5}),
-        data("gw-a", "lane-window", key="l1/0", seq=1, body={"window_start": "T0", "denied": 2,
-             "denied_by_reason": {"fever": 2, "bad": "x"}}),
-        data("gw-a", "lane-window", key="l2/0", seq=2, body={"window_start": "T0", "screenings": "?"}),
-        data("gw-a", "alert", key="a1", body={"severity": "warning", "state": "open", "kind": "fever"}),
+        data(
+            "gw-a",
+            "stock",
+            key="gloves",
+            seq=2,
+            body={"item": "gloves", "on_hand": 5, "reorder_point": 10, "days_of_supply": 1.5},
+        ),
+        data(
+            "gw-a",
+            "lane-window",
+            key="l1/0",
+            seq=1,
+            body={"window_start": "T0", "denied": 2, "denied_by_reason": {"fever": 2, "bad": "x"}},
+        ),
+        data(
+            "gw-a", "lane-window", key="l2/0", seq=2, body={"window_start": "T0", "screenings": "?"}
+        ),
+        data(
+            "gw-a",
+            "alert",
+            key="a1",
+            body={"severity": "warning", "state": "open", "kind": "fever"},
+        ),
         data("gw-a", "alert", key="a2", seq=2, body={"severity": "critical", "state": "open"}),
         data("gw-a", "alert", key="a3", seq=3, body={"severity": "critical", "state": "resolved"}),
         data("gw-a", "alert", key="a4", seq=4, body={}),
-        data("gw-a", "heartbeat", key="gateway", body={"outbox_depth": 7, "outbox_oldest_age_s": 42.5}),
+        data(
+            "gw-a",
+            "heartbeat",
+            key="gateway",
+            body={"outbox_depth": 7, "outbox_oldest_age_s": 42.5},
+        ),
         data("gw-a", "device-health", key="thermo1", body={"device": "thermo1", "state": "silent"}),
     )
     stock = {r["item"]: r for r in storage.stock()}

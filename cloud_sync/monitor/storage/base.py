@@ -116,6 +116,7 @@ class SqlStorage:
 
     def __init__(self, *, rejected_keep: int = 10_000) -> None:
         self.rejected_keep = rejected_keep
+        self.closed = False
         self._read_lock = threading.Lock()
         self._sql_cache: dict[str, str] = {}
 
@@ -440,6 +441,8 @@ class SqlStorage:
 
     # -- reads ------------------------------------------------------------------------------
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        if self.closed:
+            raise StorageError("reading", RuntimeError(f"{self.description} is closed"))
         try:
             with self._read_cursor() as cur:
                 cur.execute(self.q(sql), params)

@@ -115,6 +115,7 @@ class PostgresStorage(SqlStorage):
         )
 
     def close(self) -> None:
+        self.closed = True
         self._writer.close()
         with self._read_lock:
             if self._reader is not None:

@@ -106,6 +106,7 @@ class SqliteStorage(SqlStorage):
         )
 
     def close(self) -> None:
+        self.closed = True
         with self._write_lock:
             self._writer.close()
         with self._read_lock:

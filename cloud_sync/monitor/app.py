@@ -1,0 +1,191 @@
+"""The monitor's web face: the dashboard page, a read-only REST API, /metrics and /healthz.
+
+``create_app(settings)`` opens the store named by ``settings.db`` itself (a dashboard-only
+instance over a shared PostgreSQL); the ``run`` command passes in the store and counters of the
+ingesting service instead, so both share them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from cloud_sync.monitor.errors import StorageError
+from cloud_sync.monitor.metrics import make_registry, render
+from cloud_sync.monitor.service import IngestStats
+from cloud_sync.monitor.settings import MonitorSettings
+from cloud_sync.monitor.storage import Row, SqlStorage, open_storage
+
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def get_storage(request: Request) -> SqlStorage:
+    storage: SqlStorage = request.app.state.storage
+    return storage
+
+
+def get_clock(request: Request) -> Callable[[], float]:
+    clock: Callable[[], float] = request.app.state.clock
+    return clock
+
+
+def get_stats(request: Request) -> IngestStats:
+    stats: IngestStats = request.app.state.stats
+    return stats
+
+
+StorageDep = Annotated[SqlStorage, Depends(get_storage)]
+ClockDep = Annotated[Callable[[], float], Depends(get_clock)]
+StatsDep = Annotated[IngestStats, Depends(get_stats)]
+Since = Annotated[
+    str | None,
+    Query(description="only windows starting at or after this (ISO 8601, as the gateways send)"),
+]
+
+
+def _dashboard_html(settings: MonitorSettings) -> str:
+    page = resources.files("cloud_sync.monitor").joinpath("static/dashboard.html").read_text()
+    return page.replace("__REFRESH_MS__", str(int(settings.dashboard_refresh_s * 1000)))
+
+
+def create_app(
+    settings: MonitorSettings,
+    *,
+    storage: SqlStorage | None = None,
+    stats: IngestStats | None = None,
+    clock: Callable[[], float] = time.time,
+    mqtt_connected: Callable[[], bool | None] = lambda: None,
+) -> FastAPI:
+    owned = storage is None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.storage is None:
+            app.state.storage = open_storage(settings.db, rejected_keep=settings.rejected_keep)
+            app.state.registry = make_registry(app.state.stats, app.state.storage, clock)
+        try:
+            yield
+        finally:
+            if owned and app.state.storage is not None:
+                app.state.storage.close()
+                app.state.storage = None
+
+    app = FastAPI(
+        title="Central monitor",
+        summary="Every community checkpoint gateway: screenings, stock, alerts, health",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.storage = storage
+    app.state.stats = stats or IngestStats()
+    app.state.clock = clock
+    app.state.registry = (
+        make_registry(app.state.stats, storage, clock) if storage is not None else None
+    )
+    page = _dashboard_html(settings)
+
+    @app.exception_handler(StorageError)
+    async def storage_unavailable(request: Request, exc: StorageError) -> JSONResponse:
+        return JSONResponse({"detail": f"database unavailable: {exc}"}, status_code=503)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def dashboard() -> HTMLResponse:
+        """The dashboard page (one page, no external resources, refreshes itself)."""
+        return HTMLResponse(page)
+
+    @app.get("/api/summary")
+    def summary(storage: StorageDep, stats: StatsDep) -> dict[str, Any]:
+        """Fleet totals from the store, and this instance's ingest counters."""
+        return {
+            "totals": storage.totals(),
+            "instance": {
+                "received": stats.received,
+                "stored": stats.stored,
+                "duplicates": stats.duplicates,
+                "rejected": dict(stats.rejected),
+                "uptime_s": round(time.time() - stats.started_at, 1),
+                "mqtt_connected": mqtt_connected(),
+            },
+            "database": storage.description,
+        }
+
+    @app.get("/api/gateways")
+    def gateways(storage: StorageDep, clock: ClockDep) -> list[Row]:
+        """Every gateway ever seen: online or offline (and why), last seen, outbox lag, gaps."""
+        return storage.gateways(clock())
+
+    @app.get("/api/screenings")
+    def screenings(
+        storage: StorageDep,
+        since: Since = None,
+        community: Annotated[str | None, Query(description="one community only")] = None,
+    ) -> list[Row]:
+        """Screenings, admitted, denied, rechecks, overrides per community and window."""
+        return storage.screenings(since=since, community=community)
+
+    @app.get("/api/denials")
+    def denials(storage: StorageDep, since: Since = None) -> list[Row]:
+        """Denials per community and reason."""
+        return storage.denial_reasons(since=since)
+
+    @app.get("/api/temperatures")
+    def temperatures(storage: StorageDep, since: Since = None) -> list[Row]:
+        """The temperature histograms of the lanes, summed per community and bucket."""
+        return storage.temperatures(since=since)
+
+    @app.get("/api/stock")
+    def stock(storage: StorageDep) -> list[Row]:
+        """Stock on hand and days of supply per item and storeroom (gateway)."""
+        return storage.stock()
+
+    @app.get("/api/alerts")
+    def alerts(
+        storage: StorageDep,
+        include_closed: Annotated[bool, Query(description="also resolved alerts")] = False,
+        kind: Annotated[str | None, Query(description="only kinds containing this")] = None,
+    ) -> list[Row]:
+        """Alerts, most urgent first (severity, then unacknowledged, then oldest)."""
+        return storage.alerts(open_only=not include_closed, kind=kind)
+
+    @app.get("/api/devices")
+    def devices(storage: StorageDep) -> list[Row]:
+        """The health of every device (thermometer, scanner, scale) each gateway reports."""
+        return storage.devices()
+
+    @app.get("/api/rejected")
+    def rejected(
+        storage: StorageDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    ) -> list[Row]:
+        """The newest messages set aside: topic, reason, size and the first 512 bytes."""
+        return storage.rejected(limit=limit)
+
+    @app.get("/api/acks")
+    def acks(
+        storage: StorageDep,
+        gateway: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[Row]:
+        """Command acknowledgements (policy pushes) from gateways, newest first."""
+        return storage.acks(gateway=gateway, limit=limit)
+
+    @app.get("/metrics", response_class=Response)
+    def metrics(request: Request) -> Response:
+        """Prometheus text format: this instance's counters and the fleet's gauges."""
+        return Response(render(request.app.state.registry), media_type=PROMETHEUS_TEXT)
+
+    @app.get("/healthz")
+    def healthz(storage: StorageDep) -> JSONResponse:
+        """200 when the database answers, 503 otherwise; says whether MQTT is connected."""
+        try:
+            storage.ping()
+        except StorageError as exc:
+            return JSONResponse({"ok": False, "database": str(exc)}, status_code=503)
+        return JSONResponse({"ok": True, "mqtt_connected": mqtt_connected()})
+
+    return app

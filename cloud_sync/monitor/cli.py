@@ -1,0 +1,280 @@
+"""``central-monitor``: the command line of the central monitor.
+
+    central-monitor run --broker mqtt.example.org:8883 --tls-ca ca.pem --db sqlite:///centre.db
+    central-monitor dashboard --db postgresql://monitor@db/centre --http 0.0.0.0:8080
+    central-monitor push-policy --gateway gw-riverside --policy fever.json --key centre.pem
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from cloud_sync.monitor.errors import MonitorError
+
+log = logging.getLogger("cloud_sync.monitor")
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+
+DESCRIPTION = """\
+The central monitor of the community checkpoint gateways.
+
+It subscribes to the central MQTT broker (topics ccg/v1/<gateway>/...), stores the latest
+revision of everything each gateway reports (screening windows, stock, alerts, device health,
+heartbeats) in SQLite or PostgreSQL, marks gateways online/offline from their birth and death
+messages and keep-alive, and serves a dashboard, a REST API (/api/...), /metrics and /healthz.
+"""
+
+EPILOG = """\
+examples:
+  central-monitor run --broker 127.0.0.1:1883 --db sqlite:///centre.db --http 127.0.0.1:8080
+  central-monitor run --broker broker:8883 --tls-ca ca.pem --username centre \\
+      --password-file /run/secrets/mqtt --db postgresql://monitor@db/centre --share-group centre
+  central-monitor push-policy --broker 127.0.0.1:1883 --gateway gw-riverside \\
+      --policy fever-37.5.json --key centre-policy.pem
+"""
+
+
+def _host_port(text: str, default_port: int) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or "]" in port:  # no port given (or a bare IPv6 address)
+        host, port = text, str(default_port)
+    host = host.strip("[]")
+    if not host or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected HOST or HOST:PORT")
+    return host, int(port)
+
+
+def _broker_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("MQTT broker")
+    group.add_argument(
+        "--broker", default="127.0.0.1:1883", metavar="HOST[:PORT]",
+        help="the central broker (default %(default)s; port 8883 when --tls-ca is given)",
+    )
+    group.add_argument("--tls-ca", type=Path, metavar="FILE", help="CA bundle: use TLS")
+    group.add_argument("--tls-cert", type=Path, metavar="FILE", help="client certificate")
+    group.add_argument("--tls-key", type=Path, metavar="FILE", help="client private key")
+    group.add_argument(
+        "--tls-insecure-hostname", action="store_true",
+        help="do not check the broker's host name (test brokers only)",
+    )
+    group.add_argument("--username", help="MQTT user name")
+    group.add_argument(
+        "--password-file", type=Path, metavar="FILE", help="file holding the MQTT password"
+    )
+    group.add_argument("--client-id", default="", help="MQTT client id (default: a unique one)")
+
+
+def _db_option(parser: argparse.ArgumentParser, default: str | None) -> None:
+    parser.add_argument(
+        "--db", default=default, metavar="URL",
+        help="sqlite:///FILE (relative), sqlite:////ABS/FILE or postgresql://USER@HOST/DB"
+        "[?schema=NAME]" + (" (default %(default)s)" if default else ""),
+    )
+
+
+def _http_option(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument(
+        "--http", default=default, metavar="HOST:PORT",
+        help="where to serve the dashboard, REST API and /metrics (default %(default)s);"
+        " 'off' for none",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="central-monitor", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="how much to log (default %(default)s)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="subscribe, store and serve the dashboard",
+        description="Subscribe to the broker, store every gateway's reports, serve the "
+        "dashboard, REST API and /metrics. Runs until interrupted.",
+    )
+    _broker_options(run)
+    _db_option(run, "sqlite:///central-monitor.db")
+    _http_option(run, "127.0.0.1:8080")
+    run.add_argument(
+        "--share-group", metavar="NAME",
+        help="share the load with other monitors: subscribe as $share/NAME/... (MQTT 5)",
+    )
+    run.add_argument(
+        "--topic", default="ccg/#", help="topic filter to subscribe to (default %(default)s)"
+    )
+    run.add_argument(
+        "--default-keepalive", type=float, default=30.0, metavar="SECONDS",
+        help="keep-alive assumed for a gateway whose birth did not say (default %(default)s)",
+    )
+
+    dashboard = commands.add_parser(
+        "dashboard", help="serve the dashboard and API over a database, without MQTT",
+        description="Serve the dashboard, REST API and /metrics over a database that other "
+        "monitors fill (several dashboards over one PostgreSQL).",
+    )
+    _db_option(dashboard, "sqlite:///central-monitor.db")
+    _http_option(dashboard, "127.0.0.1:8080")
+
+    push = commands.add_parser(
+        "push-policy", help="send a gateway a signed admission policy and show its ack",
+        description="Sign an admission policy with the centre's private key, publish it to "
+        "ccg/v1/<gateway>/cmd/policy and wait for the gateway's answer on ack/policy. "
+        "Exit status: 0 applied, 1 refused by the gateway, 3 no answer or an error.",
+    )
+    _broker_options(push)
+    push.add_argument("--gateway", required=True, help="the gateway id")
+    push.add_argument(
+        "--policy", required=True, type=Path, metavar="FILE", help="the policy (JSON or TOML)"
+    )
+    push.add_argument(
+        "--key", required=True, type=Path, metavar="PRIVATE_KEY",
+        help="the centre's private key (PEM) to sign with",
+    )
+    push.add_argument("--kid", help="key id the gateway knows the key by (default: key file name)")
+    push.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS",
+        help="how long to wait for the ack (default %(default)s)",
+    )
+    push.add_argument(
+        "--retain", action="store_true",
+        help="retain the command so an offline gateway gets it when it reconnects",
+    )
+    _db_option(push, None)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from cloud_sync.monitor.settings import MonitorSettings
+
+    values: dict[str, Any] = {}
+    if hasattr(args, "broker"):
+        host, port = _host_port(args.broker, 8883 if args.tls_ca else 1883)
+        values |= {
+            "broker_host": host, "broker_port": port, "tls_ca_file": args.tls_ca,
+            "tls_cert_file": args.tls_cert, "tls_key_file": args.tls_key,
+            "tls_insecure_hostname": args.tls_insecure_hostname, "username": args.username,
+            "password_file": args.password_file, "client_id": args.client_id,
+        }
+    if getattr(args, "db", None):
+        values["db"] = args.db
+    if getattr(args, "http", "off") != "off":
+        values["http_host"], values["http_port"] = _host_port(args.http, 8080)
+    if getattr(args, "share_group", None):
+        values["share_group"] = args.share_group
+    if hasattr(args, "topic"):
+        values["topic_filter"] = args.topic
+        values["default_keepalive_s"] = args.default_keepalive
+    return MonitorSettings(**values)
+
+
+async def _serve_http(settings: Any, app: Any) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(
+        app, host=settings.http_host, port=settings.http_port, log_level="warning",
+        lifespan="on",
+    )
+    await uvicorn.Server(config).serve()
+
+
+async def _run(settings: Any, http: bool) -> None:
+    from cloud_sync.monitor.app import create_app
+    from cloud_sync.monitor.service import IngestStats, MonitorService, mqtt_subscriber
+    from cloud_sync.monitor.storage import open_storage
+
+    storage = open_storage(settings.db, rejected_keep=settings.rejected_keep)
+    stats = IngestStats()
+    service = MonitorService(settings, storage, stats=stats)
+    log.info("storing into %s; subscribing to %s on %s:%d", storage.description,
+             settings.subscription, settings.broker_host, settings.broker_port)
+    try:
+        async with mqtt_subscriber(settings) as client:
+            ingest = asyncio.create_task(service.run(client), name="monitor")
+            if not http:
+                await ingest
+                return
+            app = create_app(
+                settings, storage=storage, stats=stats,
+                mqtt_connected=lambda: client.connected.is_set(),
+            )
+            log.info("dashboard on http://%s:%d/", settings.http_host, settings.http_port)
+            try:
+                await _serve_http(settings, app)  # returns on SIGINT/SIGTERM
+            finally:
+                ingest.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ingest
+    finally:
+        storage.close()
+
+
+async def _dashboard(settings: Any) -> None:
+    from cloud_sync.monitor.app import create_app
+
+    await _serve_http(settings, create_app(settings))
+
+
+def _push_policy(args: argparse.Namespace, settings: Any) -> int:
+    from cloud_sync.monitor.policy import accepted, load_policy, push_policy, sign
+    from cloud_sync.monitor.storage import open_storage
+
+    policy = load_policy(args.policy)
+    payload = sign(policy, args.key, args.kid or args.key.stem)
+    ack = asyncio.run(push_policy(settings, args.gateway, payload, wait_s=args.timeout,
+                                  retain=args.retain))
+    if args.db:
+        storage = open_storage(args.db)
+        try:
+            storage.apply([ack])
+        finally:
+            storage.close()
+    ok = accepted(ack)
+    print(json.dumps({"gateway": args.gateway, "accepted": ok, "ack": ack.envelope.body},
+                     indent=2, ensure_ascii=False))
+    return EXIT_OK if ok else EXIT_REFUSED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = _settings(args)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        parser.error(problems)
+    try:
+        if args.command == "run":
+            asyncio.run(_run(settings, http=args.http != "off"))
+        elif args.command == "dashboard":
+            asyncio.run(_dashboard(settings))
+        else:
+            return _push_policy(args, settings)
+    except MonitorError as exc:
+        print(f"central-monitor: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Policy push from the centre: sign, publish to ``ccg/v1/<gw>/cmd/policy``, wait for the ack.
+
+The signer (:mod:`cloud_sync.policy_signing`) and the gateway side belong to the uplink; this is
+the centre's half.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from cloud_sync.monitor.errors import PolicyPushError
+from cloud_sync.monitor.ingest import CommandAck, Rejected, classify
+from cloud_sync.monitor.service import Subscriber, mqtt_subscriber
+from cloud_sync.monitor.settings import MonitorSettings
+from cloud_sync.protocol import GATEWAY_ID, ack_topic, command_topic
+
+ACCEPTED_WORDS = ("applied", "accepted", "ok", "success")
+
+
+def load_policy(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise PolicyPushError(f"cannot read the policy {path}: {exc.strerror}") from None
+    try:
+        policy = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        kind = "TOML" if path.suffix == ".toml" else "JSON"
+        raise PolicyPushError(f"the policy {path} is not valid {kind}: {exc}") from None
+    if not isinstance(policy, dict):
+        raise PolicyPushError(f"the policy {path} is not an object")
+    return policy
+
+
+def sign(policy: dict[str, Any], key_file: Path, kid: str) -> bytes:
+    try:
+        key = key_file.read_bytes()
+    except OSError as exc:
+        raise PolicyPushError(f"cannot read the key {key_file}: {exc.strerror}") from None
+    # Imported by name: the signer is the uplink's module and the centre only calls it.
+    signing = importlib.import_module("cloud_sync.policy_signing")
+    try:
+        signed: bytes = signing.sign_policy(policy, key, kid)
+    except Exception as exc:  # the signer's own errors: bad key, unsupported algorithm
+        raise PolicyPushError(f"cannot sign with {key_file}: {exc}") from exc
+    return signed
+
+
+def accepted(ack: CommandAck) -> bool:
+    body = ack.envelope.body
+    if isinstance(body.get("accepted"), bool):
+        return bool(body["accepted"])
+    if isinstance(body.get("ok"), bool):
+        return bool(body["ok"])
+    status = str(body.get("status") or body.get("result") or "").lower()
+    return status in ACCEPTED_WORDS
+
+
+async def push(
+    subscriber: Subscriber,
+    gateway: str,
+    payload: bytes,
+    *,
+    wait_s: float,
+    retain: bool = False,
+) -> CommandAck:
+    """Subscribe to the ack, publish the command, return the gateway's first ack."""
+    await subscriber.subscribe(ack_topic(gateway, "policy"), qos=1)
+    await subscriber.publish(command_topic(gateway, "policy"), payload, qos=1, retain=retain)
+    try:
+        async with asyncio.timeout(wait_s):
+            async for message in subscriber.messages():
+                item = classify(message.topic, message.payload, time.time())
+                if isinstance(item, Rejected):
+                    raise PolicyPushError(f"{gateway} answered with a bad ack: {item.reason}")
+                if isinstance(item, CommandAck) and item.envelope.gateway == gateway:
+                    return item
+    except TimeoutError:
+        raise PolicyPushError(
+            f"no acknowledgement from {gateway} within {wait_s:g} s"
+            " (is it online? see /api/gateways)"
+        ) from None
+    raise PolicyPushError("the MQTT client stopped before an acknowledgement came")
+
+
+async def push_policy(
+    settings: MonitorSettings,
+    gateway: str,
+    payload: bytes,
+    *,
+    wait_s: float = 30.0,
+    retain: bool = False,
+) -> CommandAck:
+    if not GATEWAY_ID.match(gateway):
+        raise PolicyPushError(f"{gateway!r} is not a gateway id ([A-Za-z0-9_-]{{1,64}})")
+    async with mqtt_subscriber(settings) as client:
+        try:
+            await client.wait_connected(wait_s)
+        except TimeoutError:
+            raise PolicyPushError(
+                f"cannot connect to the broker {settings.broker_host}:{settings.broker_port}"
+            ) from None
+        return await push(client, gateway, payload, wait_s=wait_s, retain=retain)

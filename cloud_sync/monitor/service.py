@@ -1,0 +1,233 @@
+"""The monitor service: MQTT in, batches into the store, silent gateways timed out.
+
+Messages are appended to a pending list as they arrive (cheap, on the event loop); one writer
+thread takes everything pending, classifies it and stores it in one transaction. While it
+writes, the next batch accumulates, so the batch size follows the load by itself: one message
+per transaction when quiet, thousands under a burst.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from cloud_sync.monitor.errors import StorageError
+from cloud_sync.monitor.ingest import classify
+from cloud_sync.monitor.settings import MonitorSettings
+from cloud_sync.monitor.storage import ApplyResult, SqlStorage
+from firmware_interfaces.transports.backoff import Backoff
+
+log = logging.getLogger(__name__)
+
+Pending = tuple[str, bytes, float]
+
+
+class ReceivedMessage(Protocol):
+    @property
+    def topic(self) -> str: ...
+    @property
+    def payload(self) -> bytes: ...
+
+
+class Subscriber(Protocol):
+    """What the service needs of an MQTT client (``firmware_interfaces.transports.mqtt``)."""
+
+    connected: asyncio.Event
+
+    async def wait_connected(self, timeout: float | None = None) -> None: ...  # noqa: ASYNC109 (the transport's API)
+    async def subscribe(self, topic_filter: str, qos: int = 1) -> None: ...
+    async def publish(
+        self, topic: str, payload: bytes, qos: int = 1, retain: bool = False
+    ) -> None: ...
+    def messages(self) -> AsyncIterator[ReceivedMessage]: ...
+
+
+@dataclass(slots=True)
+class IngestStats:
+    """Counters of this monitor instance since it started (exported at /metrics)."""
+
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    births: int = 0
+    deaths: int = 0
+    stale_deaths: int = 0
+    acks: int = 0
+    ignored: int = 0
+    seq_gaps: int = 0
+    batches: int = 0
+    last_batch_size: int = 0
+    storage_errors: int = 0
+    timed_out: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    started_at: float = field(default_factory=time.time)
+
+    def add(self, result: ApplyResult) -> None:
+        self.stored += result.stored
+        self.duplicates += result.duplicates
+        self.births += result.births
+        self.deaths += result.deaths
+        self.stale_deaths += result.stale_deaths
+        self.acks += result.acks
+        self.ignored += result.ignored
+        self.seq_gaps += result.gaps
+        for item in result.rejected:
+            self.rejected[item.category] = self.rejected.get(item.category, 0) + 1
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+
+class MonitorService:
+    """Runs until cancelled: ``await service.run(subscriber)`` inside a TaskGroup."""
+
+    def __init__(
+        self,
+        settings: MonitorSettings,
+        storage: SqlStorage,
+        *,
+        stats: IngestStats | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.stats = stats or IngestStats()
+        self.clock = clock
+        self.connected: asyncio.Event | None = None
+        self._pending: list[Pending] = []
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        # One thread does every write, so SQLite has one writer and batches stay in order.
+        self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="monitor-db")
+
+    # -- intake -----------------------------------------------------------------------------
+    def feed(self, topic: str, payload: bytes) -> None:
+        """Queue one received message for storing (called on the event loop, never blocks)."""
+        self._pending.append((topic, payload, self.clock()))
+        self.stats.received += 1
+        self._idle.clear()
+        if not self._wake.is_set():
+            self._wake.set()
+
+    async def consume(self, subscriber: Subscriber) -> None:
+        self.connected = subscriber.connected
+        await subscriber.subscribe(self.settings.subscription, qos=1)
+        feed = self.feed
+        async for message in subscriber.messages():
+            feed(message.topic, message.payload)
+
+    async def drained(self) -> None:
+        """Wait until everything fed so far is stored (tests, benchmark, clean shutdown)."""
+        await self._idle.wait()
+
+    # -- writing ----------------------------------------------------------------------------
+    def _store(self, batch: list[Pending]) -> ApplyResult:
+        return self.storage.apply([classify(topic, payload, at) for topic, payload, at in batch])
+
+    async def write_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        backoff = Backoff(0.2, 10.0)
+        failing = False
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                batch, limit = self._pending, self.settings.batch_max
+                if len(batch) > limit:
+                    batch, self._pending = batch[:limit], batch[limit:]
+                else:
+                    self._pending = []
+                try:
+                    result = await loop.run_in_executor(self._writer, self._store, batch)
+                except StorageError as exc:
+                    # The database is down: keep the batch, retry with backoff, log once.
+                    self.stats.storage_errors += 1
+                    if not failing:
+                        log.error("cannot store messages, will retry: %s", exc)
+                        failing = True
+                    self._pending = batch + self._pending
+                    await asyncio.sleep(backoff.next_delay())
+                    continue
+                if failing:
+                    log.warning("storing messages again")
+                    failing = False
+                    backoff.reset()
+                self.stats.add(result)
+                self.stats.batches += 1
+                self.stats.last_batch_size = len(batch)
+            self._idle.set()
+
+    async def sweep_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        settings = self.settings
+        while True:
+            await asyncio.sleep(settings.sweep_interval_s)
+            try:
+                gone = await loop.run_in_executor(
+                    self._writer,
+                    self.storage.sweep,
+                    self.clock(),
+                    settings.default_keepalive_s,
+                    settings.offline_factor,
+                )
+            except StorageError as exc:
+                self.stats.storage_errors += 1
+                log.debug("sweep failed: %s", exc)
+                continue
+            for gateway in gone:
+                log.info("gateway %s is silent for %.1f x its keep-alive: offline",
+                         gateway, settings.offline_factor)
+            self.stats.timed_out += len(gone)
+
+    async def run(self, subscriber: Subscriber) -> None:
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(self.write_loop(), name="monitor-write")
+                tasks.create_task(self.sweep_loop(), name="monitor-sweep")
+                tasks.create_task(self.consume(subscriber), name="monitor-consume")
+        finally:
+            self._writer.shutdown(wait=True)
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+
+
+def client_id(settings: MonitorSettings) -> str:
+    return settings.client_id or f"central-monitor-{uuid.uuid4().hex[:10]}"
+
+
+@contextlib.asynccontextmanager
+async def mqtt_subscriber(settings: MonitorSettings) -> AsyncIterator[Subscriber]:
+    """The project's MQTT client, configured from the monitor's settings."""
+    from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings, TlsSettings
+
+    tls = None
+    if settings.tls_ca_file is not None:
+        tls = TlsSettings(
+            ca_file=settings.tls_ca_file,
+            cert_file=settings.tls_cert_file,
+            key_file=settings.tls_key_file,
+            insecure_hostname=settings.tls_insecure_hostname,
+        )
+    mqtt = MqttSettings(
+        host=settings.broker_host,
+        port=settings.broker_port,
+        client_id=client_id(settings),
+        username=settings.username,
+        password=settings.password(),
+        tls=tls,
+        keepalive=settings.mqtt_keepalive_s,
+        protocol=5,
+        clean_start=True,
+    )
+    async with MqttClient(mqtt) as client:
+        yield client

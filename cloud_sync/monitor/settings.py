@@ -1,0 +1,59 @@
+"""The central monitor's settings: built once (by the CLI or a test) and passed in."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_SHARE_GROUP = re.compile(r"^[^/+#]{1,64}$")
+
+
+class MonitorSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    broker_host: str = "127.0.0.1"
+    broker_port: int = Field(1883, ge=1, le=65535)
+    tls_ca_file: Path | None = None  # set it to use TLS
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_insecure_hostname: bool = False
+    username: str | None = None
+    password_file: Path | None = None  # a secret is a file, never a literal in the settings
+    client_id: str = ""  # empty: a unique one is made up at start
+    mqtt_keepalive_s: int = Field(30, ge=5)
+    # The MQTT topic filter of everything the centre stores; ``ccg/#`` also catches other
+    # protocol versions so they are set aside as "unknown version" instead of unseen.
+    topic_filter: str = "ccg/#"
+    share_group: str | None = None  # several monitors share the load: $share/<group>/<filter>
+
+    db: str = "sqlite:///central-monitor.db"
+    rejected_keep: int = Field(10_000, ge=1)
+    batch_max: int = Field(20_000, ge=1)
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8080, ge=0, le=65535)
+    dashboard_refresh_s: float = Field(5.0, gt=0)
+
+    default_keepalive_s: float = Field(30.0, gt=0)  # for gateways whose birth did not say
+    offline_factor: float = Field(1.5, gt=1)
+    sweep_interval_s: float = Field(1.0, gt=0)
+
+    @field_validator("share_group")
+    @classmethod
+    def _valid_share_group(cls, value: str | None) -> str | None:
+        if value is not None and not _SHARE_GROUP.match(value):
+            raise ValueError("a share group name has 1 to 64 characters and no / + #")
+        return value
+
+    @property
+    def subscription(self) -> str:
+        if self.share_group:
+            return f"$share/{self.share_group}/{self.topic_filter}"
+        return self.topic_filter
+
+    def password(self) -> str | None:
+        if self.password_file is None:
+            return None
+        return self.password_file.read_text().strip()

@@ -1,0 +1,150 @@
+"""The REST API, /metrics and /healthz through FastAPI's TestClient, over a real store."""
+
+from __future__ import annotations
+
+import argparse
+
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from cloud_sync.monitor.app import create_app
+from cloud_sync.monitor.cli import build_parser
+from cloud_sync.monitor.ingest import classify
+from cloud_sync.monitor.service import IngestStats
+from cloud_sync.monitor.settings import MonitorSettings
+from cloud_sync.monitor.storage import SqlStorage
+from tests.monitor.helpers import birth, data, death, window
+
+
+def fill(storage: SqlStorage, stats: IngestStats) -> None:
+    messages = [
+        birth("gw-a", 1, community="Riverside"),
+        birth("gw-b", 1),
+        death("gw-b", 1),
+        window(
+            "gw-a", "l1", "2026-11-29T01:00:00Z", 20, 3, seq=1, reasons={"fever": 2, "red code": 1}
+        ),
+        window("gw-a", "l2", "2026-11-29T01:00:00Z", 10, 1, seq=2, reasons={"fever": 1}),
+        window("gw-a", "l1", "2026-11-29T01:05:00Z", 15, 0, seq=3),
+        data(
+            "gw-a",
+            "stock",
+            key="masks",
+            seq=4,
+            body={
+                "item": "masks",
+                "on_hand": 40,
+                "unit": "box",
+                "days_of_supply": 2.5,
+                "reorder_point": 50,
+            },
+        ),
+        data(
+            "gw-a",
+            "alert",
+            key="fever-1",
+            seq=5,
+            body={
+                "alert_id": "fever-1",
+                "kind": "fever",
+                "severity": "high",
+                "state": "open",
+                "message": "38.4 °C at lane 1",
+            },
+        ),
+        data(
+            "gw-a",
+            "heartbeat",
+            key="gateway",
+            seq=6,
+            body={"outbox_depth": 3, "outbox_oldest_age_s": 12.0, "uptime_s": 100},
+        ),
+        ("ccg/v1/gw-a/data/stock", b"\xff\xfe garbage"),
+    ]
+    result = storage.apply([classify(t, p, 1000.0) for t, p in messages])
+    stats.received += len(messages)
+    stats.add(result)
+
+
+def client_for(storage: SqlStorage) -> TestClient:
+    stats = IngestStats()
+    fill(storage, stats)
+    app = create_app(MonitorSettings(), storage=storage, stats=stats, clock=lambda: 1010.0)
+    return TestClient(app)
+
+
+def test_rest_api(storage: SqlStorage) -> None:
+    with client_for(storage) as client:
+        gateways = {g["gateway"]: g for g in client.get("/api/gateways").json()}
+        assert gateways["gw-a"]["online"] is True and gateways["gw-a"]["community"] == "Riverside"
+        assert gateways["gw-a"]["outbox_depth"] == 3 and gateways["gw-a"]["last_seen_age_s"] == 10
+        assert gateways["gw-b"]["online"] is False
+
+        windows = client.get("/api/screenings").json()
+        assert [(w["window_start"], w["screenings"], w["denied"]) for w in windows] == [
+            ("2026-11-29T01:00:00Z", 30, 4),
+            ("2026-11-29T01:05:00Z", 15, 0),
+        ]
+        later = client.get("/api/screenings", params={"since": "2026-11-29T01:05:00Z"}).json()
+        assert len(later) == 1
+        assert client.get("/api/screenings", params={"community": "nowhere"}).json() == []
+
+        denials = client.get("/api/denials").json()
+        assert denials == [
+            {"community": "Riverside", "reason": "fever", "count": 3},
+            {"community": "Riverside", "reason": "red code", "count": 1},
+        ]
+        temps = {t["bucket"]: t["count"] for t in client.get("/api/temperatures").json()}
+        assert temps == {"36.5": 41, "38.0": 4}
+
+        [stock] = client.get("/api/stock").json()
+        assert stock["item"] == "masks" and stock["below_reorder"] is True
+
+        [alert] = client.get("/api/alerts", params={"kind": "fever"}).json()
+        assert alert["alert_id"] == "fever-1" and alert["urgency"] == 1
+
+        [rejected] = client.get("/api/rejected").json()
+        assert rejected["category"] == "malformed"
+
+        summary = client.get("/api/summary").json()
+        assert summary["totals"]["gateways_online"] == 1
+        assert summary["instance"]["rejected"] == {"malformed": 1}
+
+
+def test_metrics_and_health(storage: SqlStorage) -> None:
+    with client_for(storage) as client:
+        response = client.get("/metrics")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/plain")
+        text = response.text
+        assert "ccg_monitor_messages_received_total 10.0" in text
+        assert 'ccg_monitor_messages_rejected_total{reason="malformed"} 1.0' in text
+        assert 'ccg_gateway_online{gateway="gw-a"} 1.0' in text
+        assert 'ccg_gateway_online{gateway="gw-b"} 0.0' in text
+        assert 'ccg_gateway_outbox_depth{gateway="gw-a"} 3.0' in text
+        assert "ccg_monitor_database_up 1.0" in text
+        assert client.get("/healthz").json()["ok"] is True
+        page = client.get("/")
+        assert page.status_code == 200 and "Central monitor" in page.text
+        assert "__REFRESH_MS__" not in page.text
+
+
+def test_database_down_is_503_not_a_crash(storage: SqlStorage) -> None:
+    with client_for(storage) as client:
+        storage.close()
+        assert client.get("/healthz").status_code == 503
+        assert client.get("/api/gateways").status_code == 503
+        assert "ccg_monitor_database_up 0.0" in client.get("/metrics").text
+
+
+def test_every_route_and_command_is_documented() -> None:
+    app = create_app(MonitorSettings(db="sqlite:///unused.db"), storage=None)
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            assert route.description.strip(), f"{route.path} has no description"
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in commands.choices.items():
+        assert sub.description, f"command {name} has no description"
+        for action in sub._actions:
+            assert action.help, f"{name} {action.option_strings} has no help"
