@@ -38,10 +38,12 @@ class GarbageRun:
         while start < end:
             take = min(end - start, self._limit - self._length)
             chunk = bytes(data[start : start + take])
-            if not self._meaningful and chunk.translate(None, self._ignorable):
-                self._meaningful = True
+            if not self._meaningful:
+                # The sample starts at the first byte that is not a line end between frames.
+                chunk = chunk.lstrip(self._ignorable)
+                self._meaningful = bool(chunk)
             room = MAX_REJECTED_SAMPLE - len(self._sample)
-            if room > 0:
+            if room > 0 and chunk:
                 self._sample += chunk[:room]
             self._length += take
             start += take

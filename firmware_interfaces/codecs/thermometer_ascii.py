@@ -78,6 +78,7 @@ class AsciiBracesDecoder:
         self._garbage = GarbageRun(self.counters, self._options.max_garbage_run, _BETWEEN_FRAMES)
         self._frame: bytearray | None = None  # None: between frames, hunting for "{"
         self._skipping = False  # inside a frame already dropped as too long
+        self._whole_frame = re.compile(rb"\{([^{}\r\n]{0,%d})\}" % self._options.max_frame)
 
     @property
     def buffered(self) -> int:
@@ -101,8 +102,13 @@ class AsciiBracesDecoder:
                 if start < 0:
                     break
                 self._garbage.flush(events)
-                self._frame = bytearray()
-                pos = start + 1
+                whole = self._whole_frame.match(data, start)
+                if whole is not None:  # the common case, a whole frame in this read
+                    events.append(self._decode(whole[1]))
+                    pos = whole.end()
+                else:
+                    self._frame = bytearray()
+                    pos = start + 1
             else:
                 pos = self._in_frame(data, pos, self._frame, events)
         return events
@@ -128,7 +134,7 @@ class AsciiBracesDecoder:
         events.append(drop(self.counters, "incomplete frame", b"{" + frame))
         return end
 
-    def _decode(self, frame: bytearray) -> DeviceEvent:
+    def _decode(self, frame: bytes | bytearray) -> DeviceEvent:
         if _NUMBER.fullmatch(frame) is None:
             return drop(self.counters, "unreadable value", b"{" + frame + b"}")
         celsius = float(frame.decode("ascii"))
