@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -144,6 +145,12 @@ class ThermometerSimulator(_PtyDevice):
         if self.streaming:
             await self.send_raw(self._encoder.encode(self.latest))
 
+    async def play(self, readings: Iterable[TemperatureReading], interval: float) -> None:
+        """Measure each reading in turn, ``interval`` seconds apart (e.g. a generator's)."""
+        for reading in readings:
+            await self.send_reading(reading.celsius, reading.ambient_celsius)
+            await asyncio.sleep(interval)
+
     def _plugged(self) -> None:
         self.streaming = self._streams_at_power_up
         self._commands = gy_mcu90614.GyCommandDecoder()
@@ -198,6 +205,12 @@ class ScannerSimulator(_PtyDevice):
             await self.send_raw(raw)
         else:
             self.waiting.append(raw)
+
+    async def play(self, texts: Iterable[str], interval: float) -> None:
+        """Scan each code in turn, ``interval`` seconds apart."""
+        for text in texts:
+            await self.scan(text)
+            await asyncio.sleep(interval)
 
     def _plugged(self) -> None:
         self.triggered = False

@@ -113,12 +113,16 @@ class _Failure:
 class SerialDevice:
     """One serial device: its port, its codec, its state. See the module docstring."""
 
-    def __init__(self, settings: SerialSettings, codec: Codec) -> None:
+    def __init__(
+        self, settings: SerialSettings, codec: Codec, backoff: Backoff | None = None
+    ) -> None:
         self.settings = settings
         self.codec = codec
+        self._backoff = backoff or Backoff(settings.backoff_initial, settings.backoff_max)
         self._state: DeviceState | None = None
         self._port: Any = None  # the open serial.SerialBase, while connected
         self._inbox: asyncio.Queue[bytes | _Failure] | None = None
+        self._heard = False  # bytes arrived since the port last opened
 
     @property
     def state(self) -> DeviceState | None:
@@ -126,8 +130,11 @@ class SerialDevice:
         return self._state
 
     async def run(self, emit: Emit) -> None:
-        """Own the device until cancelled; never returns otherwise, never raises on port trouble."""
-        backoff = Backoff(self.settings.backoff_initial, self.settings.backoff_max)
+        """Own the device until cancelled; never returns otherwise, never raises on port trouble.
+
+        Exceptions raised by ``emit`` (or a codec) are bugs and end the run.
+        """
+        backoff = self._backoff
         outage: str | None = None
         while True:
             try:
@@ -141,14 +148,18 @@ class SerialDevice:
                 log.debug("serial device %s: open failed: %s", self.settings.label, reason)
                 await asyncio.sleep(backoff.next_delay())
                 continue
-            backoff.reset()
             if outage is not None:
                 log.warning("serial device %s recovered", self.settings.label)
             self._set_state(emit, DeviceState.CONNECTED, "port opened")
+            self._heard = False
             try:
                 outage = await self._pump(port, emit)
             finally:
                 self._close(port)
+            if self._heard:
+                # Only a device that talked counts as recovered: one that opens and drops at
+                # once keeps backing off instead of flapping at the initial delay.
+                backoff.reset()
             for event in self.codec.idle():  # a frame cut off by the unplug goes no further
                 emit(event)
             log.warning("serial device %s unavailable: %s", self.settings.label, outage)
@@ -213,6 +224,7 @@ class SerialDevice:
                 return item.reason
             last_byte = loop.time()
             idle_pending = True
+            self._heard = True
             self._set_state(emit, DeviceState.CONNECTED, "data resumed")
             _emit_all(emit, self.codec.feed(item))
 

@@ -21,6 +21,7 @@ from firmware_interfaces.events import (
     TemperatureReading,
 )
 from firmware_interfaces.simulators.devices import ScannerSimulator, ThermometerSimulator
+from firmware_interfaces.transports.backoff import Backoff
 from firmware_interfaces.transports.serial_errors import NotConnectedError, SerialSettingsError
 from firmware_interfaces.transports.serial_port import SerialDevice, SerialSettings
 from tests.devices.helpers import Recorder, running
@@ -271,3 +272,53 @@ def test_bad_settings_name_the_setting(settings: dict[str, Any], setting: str) -
     with pytest.raises(SerialSettingsError) as error:
         SerialSettings(**settings)
     assert error.value.setting == setting
+
+
+async def test_a_port_another_gateway_holds_is_reported_in_use() -> None:
+    first, second = Recorder(), Recorder()
+    async with ThermometerSimulator("ascii-braces") as sim, running(thermometer(sim.path), first):
+        await first.wait_state(DeviceState.CONNECTED)
+        async with running(thermometer(sim.path), second):
+            await second.wait_state(DeviceState.UNPLUGGED)
+    assert second.events[0] == DeviceStateChanged(
+        DeviceState.UNPLUGGED, "port in use by another program"
+    )
+
+
+class RecordingBackoff(Backoff):
+    def __init__(self) -> None:
+        super().__init__(0.001, 0.01)
+        self.calls: list[str] = []
+
+    def next_delay(self) -> float:
+        self.calls.append("wait")
+        return super().next_delay()
+
+    def reset(self) -> None:
+        self.calls.append("reset")
+        super().reset()
+
+
+async def test_backoff_restarts_only_after_the_device_talked() -> None:
+    talk = True
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readexactly(1)  # the open command: pyserial has drained the socket by now
+        if talk:
+            writer.write(b"{36.6}\r\n")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    events, backoff = Recorder(), RecordingBackoff()
+    device = SerialDevice(
+        SerialSettings(f"socket://127.0.0.1:{port}", on_open=b"?"), AsciiBracesDecoder(), backoff
+    )
+    async with server, running(device, events):
+        await events.wait_state(DeviceState.UNPLUGGED, count=2)
+        talk = False
+        await events.wait_for(lambda: backoff.calls.count("wait") >= 6, "silent drops")
+    # Each drop after talking resets the backoff; drops of a silent device do not.
+    assert backoff.calls[:4] == ["reset", "wait", "reset", "wait"]
+    assert backoff.calls[-3:] == ["wait", "wait", "wait"]
