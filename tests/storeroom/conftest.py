@@ -13,3 +13,16 @@ async def eventually(predicate: Callable[[], bool], limit: float = LIMIT) -> Non
     async with asyncio.timeout(limit):
         while not predicate():  # noqa: ASYNC110 - polling a plain predicate is the point
             await asyncio.sleep(0.02)
+
+
+class FakeClock:
+    """An injectable clock: tests move time forward instead of sleeping."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

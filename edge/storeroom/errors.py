@@ -1,0 +1,39 @@
+"""Errors the storeroom service raises to its callers (the web layer maps them to HTTP)."""
+
+from __future__ import annotations
+
+
+class StoreroomError(Exception):
+    """Base of every storeroom error."""
+
+
+class UnknownItemError(StoreroomError):
+    def __init__(self, item: str) -> None:
+        super().__init__(f"no item {item!r} in the catalogue")
+        self.item = item
+
+
+class UnknownAlertError(StoreroomError):
+    def __init__(self, alert_id: str) -> None:
+        super().__init__(f"no open alert {alert_id!r}")
+        self.alert_id = alert_id
+
+
+class UnknownSensorError(StoreroomError):
+    def __init__(self, sensor: str) -> None:
+        super().__init__(f"no sensor {sensor!r}")
+        self.sensor = sensor
+
+
+class InvalidInputError(StoreroomError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SensorCommandError(StoreroomError):
+    def __init__(self, sensor: str, command: str, reason: str) -> None:
+        super().__init__(f"{sensor}: {command}: {reason}")
+        self.sensor = sensor
+        self.command = command
+        self.reason = reason
