@@ -152,13 +152,15 @@ class SerialDevice:
                 log.warning("serial device %s recovered", self.settings.label)
             self._set_state(emit, DeviceState.CONNECTED, "port opened")
             self._heard = False
+            opened_at = asyncio.get_running_loop().time()
             try:
                 outage = await self._pump(port, emit)
             finally:
                 self._close(port)
-            if self._heard:
-                # Only a device that talked counts as recovered: one that opens and drops at
-                # once keeps backing off instead of flapping at the initial delay.
+            lasted = asyncio.get_running_loop().time() - opened_at
+            if self._heard or lasted >= self.settings.backoff_max:
+                # Only a device that talked (or stayed) counts as recovered: one that opens and
+                # drops at once keeps backing off instead of flapping at the initial delay.
                 backoff.reset()
             for event in self.codec.idle():  # a frame cut off by the unplug goes no further
                 emit(event)

@@ -95,6 +95,7 @@ temperatures = st.floats(-40, 120).map(lambda t: round(t, 1))
 junk_without_brace = st.binary(max_size=20).filter(lambda b: b"{" not in b and b"}" not in b)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # CI is slow, not wrong
 @given(st.lists(st.tuples(junk_without_brace, temperatures), max_size=10), st.data())
 def test_ascii_readings_survive_garbage_between_frames(
     frames: list[tuple[bytes, float]], data: st.DataObject
@@ -106,6 +107,7 @@ def test_ascii_readings_survive_garbage_between_frames(
     assert [r.celsius for r in readings(events)] == [t for _, t in frames]
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # CI is slow, not wrong
 @given(
     st.lists(
         st.tuples(
@@ -127,6 +129,7 @@ def test_gy_readings_survive_garbage_between_frames(
     assert readings(events) == [TemperatureReading(t, a) for _, t, a in frames]
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # CI is slow, not wrong
 @given(st.lists(st.text(min_size=1, max_size=60).filter(lambda t: "\r" not in t
                                                         and not t.startswith("\n")),
                 max_size=8), st.data())  # fmt: skip

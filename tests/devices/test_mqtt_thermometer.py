@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from firmware_interfaces.codecs.errors import CodecOptionError
@@ -72,12 +72,14 @@ def test_encode_round_trip() -> None:
     assert MqttThermometerDecoder().decode(encode(reading, "celsius")) == reading
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # CI is slow, not wrong
 @given(st.binary(max_size=300))
 def test_any_payload_gives_a_reading_or_a_rejection(payload: bytes) -> None:
     result = MqttThermometerDecoder().decode(payload)
     assert isinstance(result, TemperatureReading | FrameRejected)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # CI is slow, not wrong
 @given(st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | st.text(),
                     lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner)))  # fmt: skip
 def test_any_json_document_gives_a_reading_or_a_rejection(document: object) -> None:
