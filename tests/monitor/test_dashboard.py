@@ -1,0 +1,122 @@
+"""The dashboard page in a real headless Chromium: gateways, alerts, charts, stock, phone width."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from cloud_sync.monitor.app import create_app
+from cloud_sync.monitor.ingest import classify
+from cloud_sync.monitor.settings import MonitorSettings
+from cloud_sync.monitor.storage import open_storage
+from tests.brokers import free_port, wait_for_port
+from tests.monitor.helpers import birth, data, death, window
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+
+@pytest.fixture
+def monitor_url(tmp_path: Path) -> Iterator[str]:
+    storage = open_storage(f"sqlite:///{tmp_path / 'monitor.db'}")
+    now = time.time()
+    messages = [
+        birth("gw-riverside", 1, community="Riverside"),
+        birth("gw-hilltop", 1, community="Hilltop"),
+        death("gw-hilltop", 1),
+        window("gw-riverside", "l1", "2026-11-29T01:00:00Z", 20, 3, seq=1, reasons={"fever": 3}),
+        window("gw-riverside", "l1", "2026-11-29T01:05:00Z", 25, 1, seq=2, reasons={"fever": 1}),
+        data(
+            "gw-riverside",
+            "stock",
+            key="masks",
+            seq=3,
+            body={
+                "item": "masks",
+                "on_hand": 4,
+                "unit": "box",
+                "days_of_supply": 0.5,
+                "reorder_point": 10,
+            },
+        ),
+        data(
+            "gw-riverside",
+            "alert",
+            key="fever-7",
+            seq=4,
+            body={
+                "alert_id": "fever-7",
+                "kind": "fever",
+                "severity": "critical",
+                "state": "open",
+                "message": "<b>38.9 °C</b> at lane 1",
+            },
+        ),
+    ]
+    storage.apply([classify(topic, payload, now) for topic, payload in messages])
+    settings = MonitorSettings(http_port=free_port(), dashboard_refresh_s=0.5)
+    app = create_app(settings, storage=storage)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=settings.http_port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
+    thread.start()
+    wait_for_port(settings.http_port)
+    yield f"http://127.0.0.1:{settings.http_port}/"
+    server.should_exit = True
+    thread.join(10)
+    storage.close()
+
+
+def test_dashboard_shows_the_fleet_on_a_phone(monitor_url: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            requests: list[str] = []
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(monitor_url)
+            expect(page.locator("body[data-loaded='1']")).to_have_count(1, timeout=15_000)
+
+            offline = page.locator("tr[data-gateway='gw-hilltop']")
+            expect(offline).to_contain_text("OFFLINE")
+            expect(page.locator("tr[data-gateway='gw-riverside']")).to_contain_text("ONLINE")
+
+            alert = page.locator("#alerts tr[data-alert='fever-7']")
+            expect(alert).to_contain_text("CRITICAL")
+            # Text from a gateway is shown as text, never run as HTML.
+            expect(alert).to_contain_text("<b>38.9 °C</b>")
+            expect(page.locator("#fever")).to_contain_text("Riverside")
+
+            chart = page.locator("#screenings [data-community='Riverside']")
+            expect(chart).to_contain_text("45 screened, 4 denied")
+            expect(chart.locator("svg polyline")).to_have_count(2)
+            expect(page.locator("#denials")).to_contain_text("fever")
+            expect(page.locator("#stock tr[data-item='masks'] .low")).to_have_count(2)
+
+            # Nothing overflows the phone's width, and no request leaves the monitor.
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390
+            assert all(url.startswith(monitor_url) for url in requests)
+        finally:
+            browser.close()
