@@ -6,6 +6,7 @@ out as :class:`Rejected` with a reason in words and a short ``category`` for met
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ SAMPLE_BYTES = 512
 class DataMessage:
     envelope: Envelope
     received_at: float
+    raw: str  # the envelope's JSON as received: stored as is, not encoded again
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,21 @@ def _optional_text(body: dict[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _nonstandard_json(payload: bytes) -> str | None:
+    """Python's json reads NaN and Infinity; SQLite's and PostgreSQL's JSON do not."""
+    if b"NaN" not in payload and b"Infinity" not in payload:
+        return None  # the fast path: no need to parse twice
+    try:
+        json.loads(payload, parse_constant=_reject_constant)
+    except ValueError as exc:
+        return f"not standard JSON: {exc}"
+    return None
+
+
 def classify(topic: str, payload: bytes, received_at: float) -> Ingested:
     """Say what one message is; bad input becomes :class:`Rejected`, never an exception."""
     try:
@@ -117,6 +134,9 @@ def classify(topic: str, payload: bytes, received_at: float) -> Ingested:
         envelope = decode(payload)
     except ProtocolError as exc:
         return rejected(topic, payload, exc.reason, received_at)
+    nonstandard = _nonstandard_json(payload)
+    if nonstandard:
+        return rejected(topic, payload, nonstandard, received_at, "malformed")
     if envelope.gateway != parts.gateway:
         return rejected(
             topic, payload, "gateway id in topic and body differ", received_at, "mismatch"
@@ -128,7 +148,11 @@ def classify(topic: str, payload: bytes, received_at: float) -> Ingested:
             return rejected(
                 topic, payload, "stream in topic and body differ", received_at, "mismatch"
             )
-        return DataMessage(envelope, received_at)
+        try:
+            raw = payload.decode()
+        except UnicodeDecodeError:  # JSON in UTF-16 or UTF-32: valid, but store it as UTF-8
+            raw = envelope.encode().decode()
+        return DataMessage(envelope, received_at, raw)
     if parts.kind == "ack":
         assert parts.name is not None
         return CommandAck(parts.name, envelope, received_at)

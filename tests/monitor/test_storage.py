@@ -56,6 +56,11 @@ def test_seq_gaps_are_counted(storage: SqlStorage) -> None:
 
 
 BAD_INPUT = [
+    (
+        "malformed",
+        data_topic("gw-a", "stock"),
+        envelope().encode().replace(b'"body":{}', b'"body":{"on_hand":NaN}'),
+    ),
     ("malformed", data_topic("gw-a", "stock"), b"{not json"),
     ("malformed", data_topic("gw-a", "stock"), b"[1, 2]"),
     ("oversized", data_topic("gw-a", "stock"), b" " * (MAX_MESSAGE_BYTES + 1)),

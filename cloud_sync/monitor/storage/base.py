@@ -296,18 +296,18 @@ class SqlStorage:
                     env.seq,
                     env.at,
                     int(env.clock_synced),
-                    json.dumps(env.body, separators=(",", ":"), ensure_ascii=False),
+                    item.raw,
                     item.received_at,
                 )
             )
         cur.executemany(
             self.q(
                 "INSERT INTO messages"
-                " (gateway, stream, key, rev, seq, at, clock_synced, body, received_at)"
+                " (gateway, stream, key, rev, seq, at, clock_synced, envelope, received_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)"
                 " ON CONFLICT (gateway, stream, key) DO UPDATE SET"
                 " rev = excluded.rev, seq = excluded.seq, at = excluded.at,"
-                " clock_synced = excluded.clock_synced, body = excluded.body,"
+                " clock_synced = excluded.clock_synced, envelope = excluded.envelope,"
                 " received_at = excluded.received_at"
                 " WHERE excluded.rev > messages.rev"
             ),
@@ -454,13 +454,13 @@ class SqlStorage:
     def _latest_bodies(self, stream: str) -> list[Row]:
         rows = self._rows(
             "SELECT m.gateway, COALESCE(g.community, m.gateway) AS community, m.key, m.rev,"
-            " m.at, m.clock_synced, m.body, m.received_at FROM messages m"
+            " m.at, m.clock_synced, m.envelope, m.received_at FROM messages m"
             " LEFT JOIN gateways g ON g.gateway = m.gateway WHERE m.stream = ?"
             " ORDER BY m.gateway, m.key",
             (stream,),
         )
         for row in rows:
-            row["body"] = _body(row["body"])
+            row["body"] = _body(_body(row.pop("envelope")).get("body"))
             row["clock_synced"] = bool(row["clock_synced"])
         return rows
 
@@ -668,13 +668,13 @@ class SqlStorage:
 
     def message(self, gateway: str, stream: str, key: str) -> Row | None:
         rows = self._rows(
-            "SELECT gateway, stream, key, rev, seq, at, clock_synced, body, received_at"
+            "SELECT gateway, stream, key, rev, seq, at, clock_synced, envelope, received_at"
             " FROM messages WHERE gateway = ? AND stream = ? AND key = ?",
             (gateway, stream, key),
         )
         if not rows:
             return None
-        rows[0]["body"] = _body(rows[0]["body"])
+        rows[0]["body"] = _body(_body(rows[0].pop("envelope")).get("body"))
         return rows[0]
 
     def ping(self) -> None:

@@ -92,18 +92,18 @@ class PostgresStorage(SqlStorage):
                 yield cur
 
     def json_text(self, name: str) -> str:
-        return f"(m.body->>'{name}')"
+        return f"(m.envelope->'body'->>'{name}')"
 
     def json_num(self, name: str) -> str:
         return (
-            f"CASE WHEN jsonb_typeof(m.body->'{name}') = 'number'"
-            f" THEN (m.body->>'{name}')::double precision END"
+            f"CASE WHEN jsonb_typeof(m.envelope->'body'->'{name}') = 'number'"
+            f" THEN (m.envelope->'body'->>'{name}')::double precision END"
         )
 
     def json_members(self, name: str) -> tuple[str, str, str, str]:
         return (
-            f"CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(m.body->'{name}') = 'object'"
-            f" THEN m.body->'{name}' ELSE '{{}}'::jsonb END) AS r",
+            f"CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(m.envelope->'body'->'{name}') = 'object'"
+            f" THEN m.envelope->'body'->'{name}' ELSE '{{}}'::jsonb END) AS r",
             "r.key",
             "(r.value::text)::double precision",
             "jsonb_typeof(r.value) = 'number'",

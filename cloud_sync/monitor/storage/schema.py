@@ -46,7 +46,7 @@ STEPS: list[tuple[str, list[str]]] = [
                 seq {bigint} NOT NULL,
                 at TEXT NOT NULL,
                 clock_synced INTEGER NOT NULL,
-                body {json} NOT NULL,
+                envelope {json} NOT NULL,
                 received_at {real} NOT NULL,
                 PRIMARY KEY (gateway, stream, key)
             )""",

@@ -84,20 +84,20 @@ class SqliteStorage(SqlStorage):
             yield self._reader.cursor()
 
     def json_text(self, name: str) -> str:
-        return f"json_extract(m.body, '$.{name}')"
+        return f"json_extract(m.envelope, '$.body.{name}')"
 
     def json_num(self, name: str) -> str:
         return (
-            f"CASE WHEN json_type(m.body, '$.{name}') IN ('integer', 'real')"
-            f" THEN json_extract(m.body, '$.{name}') END"
+            f"CASE WHEN json_type(m.envelope, '$.body.{name}') IN ('integer', 'real')"
+            f" THEN json_extract(m.envelope, '$.body.{name}') END"
         )
 
     def json_members(self, name: str) -> tuple[str, str, str, str]:
         return (
-            f"CROSS JOIN json_each(m.body, '$.{name}') AS r",
+            f"CROSS JOIN json_each(m.envelope, '$.body.{name}') AS r",
             "r.key",
             "r.value",
-            f"json_type(m.body, '$.{name}') = 'object' AND r.type IN ('integer', 'real')",
+            f"json_type(m.envelope, '$.body.{name}') = 'object' AND r.type IN ('integer', 'real')",
         )
 
     def is_data_error(self, exc: BaseException) -> bool:
