@@ -102,7 +102,8 @@ class PostgresStorage(SqlStorage):
 
     def json_members(self, name: str) -> tuple[str, str, str, str]:
         return (
-            f"CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(m.envelope->'body'->'{name}') = 'object'"
+            "CROSS JOIN LATERAL jsonb_each(CASE"
+            f" WHEN jsonb_typeof(m.envelope->'body'->'{name}') = 'object'"
             f" THEN m.envelope->'body'->'{name}' ELSE '{{}}'::jsonb END) AS r",
             "r.key",
             "(r.value::text)::double precision",
