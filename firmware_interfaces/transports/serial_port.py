@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ import serial
 from serial.tools import list_ports
 
 from firmware_interfaces.codecs.base import Codec
+from firmware_interfaces.codecs.catalogue import profile
 from firmware_interfaces.events import DeviceEvent, DeviceState, DeviceStateChanged, Emit
 from firmware_interfaces.transports.backoff import Backoff
 from firmware_interfaces.transports.serial_errors import (
@@ -123,6 +125,26 @@ class SerialDevice:
         self._port: Any = None  # the open serial.SerialBase, while connected
         self._inbox: asyncio.Queue[bytes | _Failure] | None = None
         self._heard = False  # bytes arrived since the port last opened
+
+    @classmethod
+    def for_protocol(
+        cls,
+        protocol: str,
+        port: str,
+        codec_options: Mapping[str, object] | None = None,
+        **settings: Any,
+    ) -> SerialDevice:
+        """A device speaking a catalogue protocol, at its factory baud rate and open command.
+
+        ``settings`` override :class:`SerialSettings` fields (``baudrate=``, ``silence_after=``,
+        ...). Raises ``UnknownProtocolError``, ``CodecOptionError`` or ``SerialSettingsError``.
+        """
+        device = profile(protocol)
+        defaults: dict[str, Any] = {"baudrate": device.baudrate, "on_open": device.on_open}
+        return cls(
+            SerialSettings(port, **{**defaults, **settings}),
+            device.build_decoder(codec_options or {}),
+        )
 
     @property
     def state(self) -> DeviceState | None:

@@ -79,7 +79,9 @@ def test_any_payload_gives_a_reading_or_a_rejection(payload: bytes) -> None:
     assert isinstance(result, TemperatureReading | FrameRejected)
 
 
-@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # CI is slow, not wrong
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)  # CI is slow, not wrong
 @given(st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | st.text(),
                     lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner)))  # fmt: skip
 def test_any_json_document_gives_a_reading_or_a_rejection(document: object) -> None:

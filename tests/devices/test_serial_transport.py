@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from firmware_interfaces.codecs.catalogue import profile
 from firmware_interfaces.codecs.gy_mcu90614 import QUERY, GyCommand
 from firmware_interfaces.codecs.scanner import TRIGGER, ScannerDecoder, ScannerOptions
 from firmware_interfaces.codecs.thermometer_ascii import AsciiBracesDecoder
@@ -30,13 +29,19 @@ FAST: dict[str, Any] = {"backoff_initial": 0.02, "backoff_max": 0.1}
 
 
 def thermometer(path: Path, protocol: str = "ascii-braces", **settings: Any) -> SerialDevice:
-    device = profile(protocol)
-    return SerialDevice(
-        SerialSettings(
-            str(path), baudrate=device.baudrate, on_open=device.on_open, **{**FAST, **settings}
-        ),
-        device.build_decoder({}),
+    return SerialDevice.for_protocol(protocol, str(path), **{**FAST, **settings})
+
+
+def test_for_protocol_takes_the_profile_defaults_and_overrides() -> None:
+    gy = SerialDevice.for_protocol("gy-mcu90614", "/dev/ttyUSB0")
+    assert gy.settings.baudrate == 9600
+    assert gy.settings.on_open == bytes.fromhex("a545ea")
+    scanner = SerialDevice.for_protocol(
+        "scanner", "usb:0c2e:0b61", {"suffix": "CRLF"}, baudrate=115200, silence_after=60
     )
+    assert scanner.settings.baudrate == 115200
+    assert scanner.settings.silence_after == 60
+    assert isinstance(scanner.codec, ScannerDecoder)
 
 
 async def test_readings_arrive_and_garbage_is_counted() -> None:
