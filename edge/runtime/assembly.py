@@ -45,8 +45,15 @@ def load_policy_checked(path: Path) -> Policy:
 class Gateway:
     """One community's gateway, built from its configuration."""
 
-    def __init__(self, config: GatewayConfig, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        config: GatewayConfig,
+        *,
+        source: Path = Path("gateway.toml"),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.config = config
+        self.source = source
         self.clock = clock
         self.policy = load_policy_checked(config.checkpoint.policy_file)
         self.bus = Bus()
@@ -55,7 +62,7 @@ class Gateway:
             config.db_path, self.migrations(), synchronous=config.storage.synchronous
         )
         self.checkpoint: Checkpoint | None = None
-        self.runners: list[DeviceRunner] = build_runners(config.devices)
+        self.runners: list[DeviceRunner] = build_runners(config.devices, source)
         self.web_port: int | None = None
 
     def migrations(self) -> list[MigrationSet]:
@@ -99,7 +106,7 @@ def check_everything(path: Path) -> list[str]:
     config = load_config(path)
     policy = load_policy_checked(config.checkpoint.policy_file)
     build_verifiers(config)
-    build_runners(config.devices)
+    build_runners(config.devices, path)
     return [
         f"gateway {config.gateway.id} ({config.gateway.name}), data in {config.gateway.data_dir}",
         f"policy {policy.version}: fever at {policy.fever_threshold_c} °C",
@@ -110,7 +117,7 @@ def check_everything(path: Path) -> list[str]:
 async def run_gateway(path: Path) -> None:
     """``edge-gateway run``: run until SIGTERM/SIGINT; SIGHUP reloads the policy."""
     config = load_config(path)
-    gateway = Gateway(config)
+    gateway = Gateway(config, source=path)
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     assert main is not None
