@@ -72,12 +72,12 @@ async def running(
         gateway = Gateway(load_config(write_config(tmp_path, thermo.path, scanner.path)))
         sub = gateway.bus.subscribe()
         task = asyncio.create_task(gateway.run())
-        await until(
-            sub,
-            lambda e: (
-                isinstance(e, DeviceStatus) and e.device == "thermo" and e.state == "connected"
-            ),
-        )
+        connected: set[str] = set()
+        while connected != {"thermo", "scanner"}:  # bytes sent before the port opens are lost
+            event = await until(
+                sub, lambda e: isinstance(e, DeviceStatus) and e.state == "connected"
+            )
+            connected.add(event.device)
         sub.close()
         yield gateway, thermo, scanner
         task.cancel()
@@ -89,7 +89,7 @@ async def test_reading_from_a_gy_mcu90614_reaches_the_lane(running) -> None:  # 
     gateway, thermo, _scanner = running
     sub = gateway.bus.subscribe()
     # the gateway switched the thermometer to continuous output when it opened the port
-    for _ in range(100):
+    for _ in range(400):
         if thermo.streaming:
             break
         await asyncio.sleep(0.05)
