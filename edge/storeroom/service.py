@@ -534,7 +534,7 @@ class StoreroomService:
             raise UnknownAlertError(alert_id)
         now = self.clock()
         changed = self._alert(alert.kind, alert.subject, Trigger.ACK, now, user=user)
-        await self.store.write(lambda db: None)  # the ack has reached the disk
+        await self._flushed()  # the ack has reached the disk before we say so
         return changed or alert
 
     async def record_order(
@@ -690,7 +690,13 @@ class StoreroomService:
     def open_alerts(self) -> list[Alert]:
         return sorted(self._book.open_alerts(), key=lambda a: a.opened_at, reverse=True)
 
+    async def _flushed(self) -> None:
+        # Hot-path writes are queued without waiting; an empty write behind them returns
+        # once they are committed, so a read that follows sees them.
+        await self.store.write(lambda db: None)
+
     async def alert_history(self, limit: int = 50) -> list[Alert]:
+        await self._flushed()
         return await self.store.read(
             lambda db: records.query_alerts(db, include_resolved=True, limit=limit)
         )
@@ -698,6 +704,7 @@ class StoreroomService:
     async def trend(self, item: str, days: float = 7.0) -> list[tuple[float, float]]:
         self._item(item)
         since = self.clock() - days * DAY
+        await self._flushed()
         return await self.store.read(lambda db: records.query_trend(db, item, since))
 
     # -- plumbing ------------------------------------------------------------------------------

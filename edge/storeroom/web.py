@@ -14,7 +14,9 @@ Routes (all documented here; ``tests/storeroom/test_web.py`` checks the list):
 - ``POST /api/storeroom/shelves/{shelf}/{command}``    ``tare`` or ``zero`` a Modbus shelf
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: FastAPI reads the route signatures at run
+# time, and the dependency aliases below are local to create_router, so they must be real
+# objects rather than strings to resolve.
 
 import dataclasses
 from collections.abc import Callable

@@ -128,7 +128,12 @@ class BusPoller:
             self._client = None
 
     async def _poll_forever(self, client: Any) -> None:
+        task = asyncio.current_task()
         while True:
+            if task is not None and task.cancelling():
+                # Python 3.11's asyncio.wait_for (inside pymodbus) drops a cancellation that
+                # lands as the response arrives; honour it here or shutdown would hang.
+                raise asyncio.CancelledError
             if not client.connected:
                 raise ConnectionException("connection lost")
             now = time.monotonic()
