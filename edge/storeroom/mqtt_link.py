@@ -1,1 +1,110 @@
-"""Placeholder until the MQTT transport exists."""
+"""The storeroom's MQTT side: shelf nodes in, alert notifications out.
+
+It talks to the broker only through the gateway's one MQTT module
+(:mod:`firmware_interfaces.transports.mqtt`). Shelf nodes publish JSON weights (see
+:mod:`firmware_interfaces.codecs.shelf_json`) to ``<topic_prefix>/<shelf>`` or to a topic of
+their own named in the shelf's settings; one wildcard subscription covers the prefix. Alert
+changes are published as JSON to ``alert_topic``; if the broker is away they wait in a bounded
+queue (the store keeps every alert for the uplink regardless).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from edge.storeroom.alerts import Alert
+from edge.storeroom.settings import MqttSettings
+from firmware_interfaces.codecs.shelf_json import ShelfJsonCodec
+
+if TYPE_CHECKING:
+    from edge.storeroom.service import StoreroomService
+
+log = logging.getLogger(__name__)
+
+
+def default_client_factory(settings: MqttSettings) -> Callable[[], Any]:
+    """Build the gateway's MQTT client for ``settings`` (imported late: it owns paho)."""
+
+    def make() -> Any:
+        from firmware_interfaces.transports import mqtt
+
+        password = None
+        if settings.password_file is not None:
+            password = Path(settings.password_file).read_text(encoding="utf-8").strip()
+        return mqtt.MqttClient(
+            mqtt.MqttSettings(
+                host=settings.host,
+                port=settings.port,
+                client_id=settings.client_id,
+                username=settings.username,
+                password=password,
+            )
+        )
+
+    return make
+
+
+class ShelfRouter:
+    """Topic -> (shelf, codec), decided once per topic."""
+
+    def __init__(self, service: StoreroomService, settings: MqttSettings) -> None:
+        self.prefix = settings.topic_prefix.rstrip("/")
+        self.filters = [f"{self.prefix}/+"]
+        self.routes: dict[str, tuple[str, ShelfJsonCodec]] = {}
+        for shelf in service.settings.shelves:
+            if shelf.source != "mqtt":
+                continue
+            topic = shelf.topic or f"{self.prefix}/{shelf.key}"
+            self.routes[topic] = (shelf.key, ShelfJsonCodec(capacity_kg=shelf.capacity_kg))
+            if not topic.startswith(f"{self.prefix}/") or "/" in topic[len(self.prefix) + 1 :]:
+                self.filters.append(topic)
+        self.unknown_topics = 0
+
+    def route(self, topic: str) -> tuple[str, ShelfJsonCodec] | None:
+        found = self.routes.get(topic)
+        if found is None:
+            self.unknown_topics += 1
+        return found
+
+
+async def run_mqtt(
+    service: StoreroomService,
+    settings: MqttSettings,
+    client_factory: Callable[[], Any],
+    alerts: asyncio.Queue[Alert],
+) -> None:
+    """Subscribe the shelves, feed their readings to ``service``, publish alerts. Runs forever."""
+    from edge.storeroom.service import alert_json
+
+    router = ShelfRouter(service, settings)
+    service.mqtt_router = router
+    async with client_factory() as client:
+        for topic_filter in router.filters:
+            await client.subscribe(topic_filter, qos=1)
+
+        async def receive() -> None:
+            handle = service.handle
+            async for message in client.messages():
+                found = router.route(message.topic)
+                if found is not None:
+                    shelf, codec = found
+                    handle(shelf, codec.decode(message.payload))
+
+        async def notify() -> None:
+            while True:
+                alert = await alerts.get()
+                while True:
+                    try:
+                        await client.publish(settings.alert_topic, alert_json(alert), qos=1)
+                        break
+                    except Exception as exc:  # MqttError: the link dropped; wait for it
+                        log.warning("storeroom: alert %s not published: %s", alert.alert_id, exc)
+                        await client.wait_connected()
+
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(receive(), name="storeroom:mqtt:receive")
+            tg.create_task(notify(), name="storeroom:mqtt:notify")

@@ -41,6 +41,7 @@ from edge.storeroom.errors import (
 )
 from edge.storeroom.filter import FilterParams, WeightFilter
 from edge.storeroom.forecast import Forecast, forecast
+from edge.storeroom.mqtt_link import ShelfRouter, default_client_factory, run_mqtt
 from edge.storeroom.settings import ClimateSettings, ItemSettings, ShelfSettings, StoreroomSettings
 from edge.storeroom.stock import Catalogue, count_from_weight, offset_for_count
 from edge.storeroom.views import ItemView, SensorView
@@ -156,6 +157,7 @@ class StoreroomService:
         self._day = day_of(now)
         self.readings = 0
         self.write_errors = 0
+        self.mqtt_router: ShelfRouter | None = None
 
     # -- start-up ----------------------------------------------------------------------------
     def _make_pollers(self) -> dict[str, BusPoller]:
@@ -209,12 +211,11 @@ class StoreroomService:
             tg.create_task(self._tick_loop(), name="storeroom:tick")
             for key, poller in self.pollers.items():
                 tg.create_task(poller.run(), name=f"storeroom:modbus:{key}")
-            if self.settings.mqtt is not None and self._mqtt_factory is not None:
-                from edge.storeroom.mqtt_link import run_mqtt
-
+            if self.settings.mqtt is not None:
+                factory = self._mqtt_factory or default_client_factory(self.settings.mqtt)
                 self._alert_out = asyncio.Queue(maxsize=1000)
                 tg.create_task(
-                    run_mqtt(self, self.settings.mqtt, self._mqtt_factory, self._alert_out),
+                    run_mqtt(self, self.settings.mqtt, factory, self._alert_out),
                     name="storeroom:mqtt",
                 )
 
