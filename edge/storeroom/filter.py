@@ -12,7 +12,6 @@ Three stages, each cheap enough for ten readings a second on hundreds of shelves
 from __future__ import annotations
 
 import collections
-import statistics
 from dataclasses import dataclass
 
 
@@ -40,7 +39,9 @@ class WeightFilter:
     def feed(self, at: float, kilograms: float) -> float | None:
         """Add a reading; return the new accepted weight when it changes, else ``None``."""
         self._recent.append(kilograms)
-        median = statistics.median(self._recent)
+        ordered = sorted(self._recent)  # statistics.median, without its overhead per reading
+        n = len(ordered)
+        median = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
         if self._settling is None or abs(median - self._settling) > self.params.band_kg:
             self._settling = median
             self._settling_since = at

@@ -28,6 +28,10 @@ def _reject_constant(name: str) -> float:
     raise ValueError(name)  # NaN/Infinity are not JSON, whatever Python's json allows
 
 
+# Built once: json.loads(..., parse_constant=...) would build a decoder per message.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 @dataclass(frozen=True, slots=True)
 class ShelfJsonCodec:
     capacity_kg: float = 200.0
@@ -38,7 +42,7 @@ class ShelfJsonCodec:
         if len(payload) > MAX_PAYLOAD:
             return rejected("payload too long", payload)
         try:
-            doc = json.loads(payload.decode("utf-8"), parse_constant=_reject_constant)
+            doc = _DECODER.decode(payload.decode("utf-8"))
         except UnicodeDecodeError:
             return rejected("not UTF-8", payload)
         except (ValueError, RecursionError):
