@@ -169,3 +169,14 @@ def query_trend(db: sqlite_utils.Database, item: str, since: float) -> list[tupl
     points = [(since, before[0]["on_hand"])] if before else []
     points.extend((r["at"], r["on_hand"]) for r in rows)
     return points
+
+
+def query_alerts_since(db: sqlite_utils.Database, updated_after: float, limit: int) -> list[Alert]:
+    """Alerts changed after ``updated_after``, oldest change first (for the uplink's outbox)."""
+    return [
+        alert_from_row(r)
+        for r in db.query(
+            "SELECT * FROM storeroom_alerts WHERE updated_at > ? ORDER BY updated_at LIMIT ?",
+            [updated_after, limit],
+        )
+    ]

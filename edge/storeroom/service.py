@@ -566,8 +566,10 @@ class StoreroomService:
             )
         )
         st.on_order += quantity
-        if alert_id is not None and self._book.by_id(alert_id) is not None:
-            await self.acknowledge(alert_id, user)
+        # ``alert_id`` is only a reference (the alert may have resolved since the page loaded).
+        # The order answers every stock alert of the item: none of them should keep reminding.
+        for kind in (AlertKind.OUT, AlertKind.CRITICAL, AlertKind.LOW):
+            self._alert(kind, item, Trigger.ACK, now, user=user)
         self._save_stock(st, now)
         self._publish_stock(st, now)
         self._evaluate_item(st, now)
@@ -700,6 +702,13 @@ class StoreroomService:
         await self._flushed()
         return await self.store.read(
             lambda db: records.query_alerts(db, include_resolved=True, limit=limit)
+        )
+
+    async def alerts_since(self, updated_after: float, limit: int = 500) -> list[Alert]:
+        """Every alert change after ``updated_after`` (the uplink's source of truth)."""
+        await self._flushed()
+        return await self.store.read(
+            lambda db: records.query_alerts_since(db, updated_after, limit)
         )
 
     async def trend(self, item: str, days: float = 7.0) -> list[tuple[float, float]]:

@@ -240,6 +240,8 @@ async def test_burn_rate_reorder_point_and_low_alert_with_order(
     states = [(a.alert_id, a.state) for a in rig.alerts(AlertKind.LOW)]
     assert states == [(alert_id, "acknowledged"), (alert_id, "resolved")]
     assert rig.item().on_order == 100
+    still_open = [a for a in rig.service.open_alerts() if a.subject == "masks"]
+    assert all(a.state is AlertState.ACKNOWLEDGED for a in still_open)  # e.g. CRITICAL
     clock.advance(5 * 3600)
     rig.service.tick()
     assert rig.alerts(AlertKind.LOW) == []
@@ -357,5 +359,7 @@ async def test_restart_restores_stock_and_alerts(store: Store, clock: FakeClock)
         ("out:masks:1", AlertState.RESOLVED),
         ("out:masks:2", AlertState.OPEN),
     }
+    changes = await again.service.alerts_since(0.0)
+    assert [a.alert_id for a in changes][-1] == "out:masks:2"
     trend = await again.service.trend("masks", days=1)
     assert [v for _, v in trend] == [0.0, 10.0, 0.0]
