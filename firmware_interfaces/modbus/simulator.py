@@ -146,3 +146,54 @@ class ModbusBusSimulator:
         if self._server is not None:
             await self._server.shutdown()
             self._server = None
+
+
+def _parse_device(spec: str) -> SimulatedDevice:
+    """``ADDRESS:PROFILE:VALUE`` e.g. ``1:float32:12.5``, ``2:int32-grams-cdab:3.2``,
+    ``10:xy-md02:21.5/45``."""
+    from firmware_interfaces.modbus.profiles import CLIMATE_PROFILES, WEIGHT_PROFILES
+
+    address, profile, value = spec.split(":", 2)
+    if profile in CLIMATE_PROFILES:
+        celsius, _, humidity = value.partition("/")
+        return SimulatedClimate(
+            int(address), CLIMATE_PROFILES[profile], float(celsius), float(humidity or 45)
+        )
+    return SimulatedShelf(int(address), WEIGHT_PROFILES[profile], kilograms=float(value))
+
+
+async def _demo(port: str, devices: list[SimulatedDevice], take_every: float) -> None:
+    import asyncio
+    import random
+
+    async with ModbusBusSimulator(port, devices):
+        print(f"simulating {len(devices)} devices on {port}; Ctrl-C to stop", flush=True)
+        while True:
+            await asyncio.sleep(take_every)
+            shelves = [d for d in devices if isinstance(d, SimulatedShelf) and d.kilograms > 1]
+            if shelves:
+                shelf = random.choice(shelves)
+                shelf.kilograms = round(shelf.kilograms - random.choice([0.2, 0.25, 0.5]), 3)
+                print(f"device {shelf.address}: {shelf.kilograms} kg", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The demo's devices.
+
+    ``python -m firmware_interfaces.modbus.simulator socket://127.0.0.1:5020 1:float32:12``
+    """
+    import argparse
+    import asyncio
+    import contextlib
+
+    parser = argparse.ArgumentParser(description="Simulated Modbus storeroom devices")
+    parser.add_argument("port", help="a tty path, or socket://host:port")
+    parser.add_argument("devices", nargs="+", help="ADDRESS:PROFILE:VALUE")
+    parser.add_argument("--take-every", type=float, default=30.0, help="seconds between takes")
+    args = parser.parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_demo(args.port, [_parse_device(d) for d in args.devices], args.take_every))
+
+
+if __name__ == "__main__":
+    main()
