@@ -59,6 +59,7 @@ from firmware_interfaces.modbus.poller import BusPoller, PolledDevice, SerialLin
 log = logging.getLogger(__name__)
 
 DAY = 86400.0
+GOOD_READINGS_TO_RECOVER = 3
 Clock = Callable[[], float]
 
 
@@ -76,6 +77,7 @@ class _Sensor:
     since: float = 0.0
     fault_since: float | None = None
     good_since: float | None = None
+    good_streak: int = 0
     last_at: float | None = None
     value: float | None = None
     humidity: float | None = None
@@ -333,14 +335,17 @@ class StoreroomService:
     # -- sensor state --------------------------------------------------------------------------
     def _fault(self, sensor: _Sensor, reason: str, now: float) -> None:
         sensor.good_since = None
-        if sensor.state == "fault" and sensor.reason == reason:
+        sensor.good_streak = 0
+        if sensor.state == "fault":
+            # Already announced: a new reason is shown on the page (and counted), but a cell
+            # alternating between two kinds of garbage must not flood the bus or the disk.
+            sensor.reason = reason
             return
-        if sensor.state != "fault":
-            sensor.fault_since = now
-            sensor.since = now
-            log.warning("storeroom sensor %s fault: %s", sensor.key, reason)
+        log.warning("storeroom sensor %s fault: %s", sensor.key, reason)
         sensor.state = "fault"
         sensor.reason = reason
+        sensor.fault_since = now
+        sensor.since = now
         self._write(records.add_sensor_event(sensor.key, now, "fault", reason))
         self.bus.publish(DeviceStatus(sensor.key, sensor.kind, "fault", reason, now))
 
@@ -348,6 +353,11 @@ class StoreroomService:
         if sensor.state == "ok":
             return
         if sensor.state == "fault":
+            # A few good readings in a row, so a sensor that alternates good and bad stays
+            # one fault rather than a stream of recoveries.
+            sensor.good_streak += 1
+            if sensor.good_streak < GOOD_READINGS_TO_RECOVER:
+                return
             log.info("storeroom sensor %s reads again", sensor.key)
             self._write(records.add_sensor_event(sensor.key, now, "ok", "reading"))
         sensor.state = "ok"

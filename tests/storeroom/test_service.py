@@ -363,3 +363,23 @@ async def test_restart_restores_stock_and_alerts(store: Store, clock: FakeClock)
     assert [a.alert_id for a in changes][-1] == "out:masks:2"
     trend = await again.service.trend("masks", days=1)
     assert [v for _, v in trend] == [0.0, 10.0, 0.0]
+
+
+async def test_flapping_sensor_is_one_fault_not_a_storm(store: Store, clock: FakeClock) -> None:
+    rig = Rig(store, clock)
+    rig.boxes(20)
+    rig.drain()
+    for n in range(1200):  # two minutes of a cell alternating good, NaN and negative
+        bad = [FrameRejected("not a number"), ShelfWeight(TARE + 20 * UNIT), ShelfWeight(-9.0)]
+        rig.service.handle("s1", bad[n % 3])
+        clock.advance(0.1)
+        if n % 10 == 0:
+            rig.service.tick()
+    events = rig.drain()
+    statuses = [e for e in events if getattr(e, "device", None) == "s1"]
+    alerts = [e for e in events if isinstance(e, AlertChanged)]
+    assert len(statuses) == 1 and statuses[0].state == "fault"  # type: ignore[attr-defined]
+    assert [(a.kind, a.state) for a in alerts] == [("sensor-fault", "open")]
+    assert rig.item().on_hand == 20
+    sensor = next(s for s in rig.service.sensors() if s.key == "s1")
+    assert sensor.rejected["not a number"] == 400  # every bad reading counted
