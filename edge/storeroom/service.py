@@ -160,6 +160,7 @@ class StoreroomService:
         self.readings = 0
         self.write_errors = 0
         self.mqtt_router: ShelfRouter | None = None
+        self._loaded = False
 
     # -- start-up ----------------------------------------------------------------------------
     def _make_pollers(self) -> dict[str, BusPoller]:
@@ -188,6 +189,9 @@ class StoreroomService:
 
     def load(self) -> None:
         """Restore stock, open alerts and usage history from the store (once, at start)."""
+        if self._loaded:
+            return
+        self._loaded = True
         since = day_of(self.clock()) - self.settings.forecast.window_days - 1
         snap = self.store.read_sync(lambda db: records.load_snapshot(db, since))
         for key, row in snap.stock.items():
