@@ -207,27 +207,20 @@ def client_id(settings: MonitorSettings) -> str:
 
 @contextlib.asynccontextmanager
 async def mqtt_subscriber(settings: MonitorSettings) -> AsyncIterator[Subscriber]:
-    """The project's MQTT client, configured from the monitor's settings."""
-    from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings, TlsSettings
+    """An MQTT client configured from the monitor's settings."""
+    from cloud_sync.monitor._paho import PahoSettings, PahoSubscriber
 
-    tls = None
-    if settings.tls_ca_file is not None:
-        tls = TlsSettings(
-            ca_file=settings.tls_ca_file,
-            cert_file=settings.tls_cert_file,
-            key_file=settings.tls_key_file,
-            insecure_hostname=settings.tls_insecure_hostname,
-        )
-    mqtt = MqttSettings(
+    paho_settings = PahoSettings(
         host=settings.broker_host,
         port=settings.broker_port,
         client_id=client_id(settings),
         username=settings.username,
         password=settings.password(),
-        tls=tls,
+        ca_file=settings.tls_ca_file,
+        cert_file=settings.tls_cert_file,
+        key_file=settings.tls_key_file,
+        insecure_hostname=settings.tls_insecure_hostname,
         keepalive=settings.mqtt_keepalive_s,
-        protocol=5,
-        clean_start=True,
     )
-    async with MqttClient(mqtt) as client:
+    async with PahoSubscriber(paho_settings) as client:
         yield client

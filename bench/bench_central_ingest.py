@@ -1,0 +1,272 @@
+"""Central ingest: messages per second one monitor stores, beside a bare paho subscriber.
+
+    .venv/bin/python bench/bench_central_ingest.py [--messages 200000] [--postgres URL]
+
+One run, one local Mosquitto. Before publishing, every subscriber under test gets a persistent
+session (MQTT 3.1.1, clean session off) subscribed to ``ccg/#``: a bare paho subscriber, one
+monitor, and two monitors sharing ``$share/bench/ccg/#``. Then N pre-built envelopes are
+published at QoS 1 and queued by the broker for each session. Each contender then connects and
+drains its queue, one contender at a time, each in a process of its own (so one process's GIL
+does not slow another), and the clock runs from "go" to the last message counted (bare) or
+stored and committed (monitor). Targets: one monitor >= 20,000 msg/s and >= half the bare
+subscriber; two monitors on a shared subscription >= 1.7 x one.
+
+The bare subscriber imports paho directly: it is the baseline the monitor's transport is
+measured against, so it must not go through that transport.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import sys
+import tempfile
+import threading
+import time
+from multiprocessing.sharedctypes import Synchronized
+from multiprocessing.synchronize import Event
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+
+from cloud_sync.protocol import Envelope, Stream, data_topic
+from tests.brokers import Mosquitto
+
+TOPIC = "ccg/#"
+SHARED = "$share/bench/ccg/#"
+PUBLISH_CHUNK = 20_000  # paho's message ids are 16 bits: never more than this in flight
+
+
+def build_messages(count: int, gateways: int) -> list[tuple[str, bytes]]:
+    """Lane windows, stock and heartbeats from many gateways; every key distinct."""
+    messages = []
+    for n in range(count):
+        gw = f"gw-{n % gateways:04d}"
+        seq = n // gateways + 1
+        kind = n % 10
+        if kind < 7:
+            stream, key = Stream.LANE_WINDOW, f"lane{n % 4}/{seq}"
+            body: dict[str, Any] = {
+                "lane": f"lane{n % 4}", "window_start": "2026-11-29T01:00:00Z", "window_s": 300,
+                "screenings": 12, "admitted": 10, "denied": 2,
+                "denied_by_reason": {"fever": 1, "red code": 1}, "rechecks": 1,
+                "overrides": 0, "temperature_histogram": {"36.5": 10, "38.0": 2},
+            }
+        elif kind < 9:
+            stream, key = Stream.STOCK, f"item-{seq}"
+            body = {"item": f"item-{seq}", "on_hand": 40, "unit": "box",
+                    "days_of_supply": 3.5, "reorder_point": 20}
+        else:
+            stream, key = Stream.HEARTBEAT, f"gateway-{seq}"
+            body = {"outbox_depth": 0, "outbox_oldest_age_s": 0.0, "uptime_s": seq}
+        envelope = Envelope(gw, stream, key, 1, seq, "2026-11-29T01:00:00Z", True, body)
+        messages.append((data_topic(gw, stream), envelope.encode()))
+    return messages
+
+
+def paho_client(client_id: str, clean: bool) -> paho.Client:
+    client = paho.Client(
+        CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean,
+        protocol=paho.MQTTv311,
+    )
+    client.max_inflight_messages_set(1000)
+    return client
+
+
+def make_session(host: str, port: int, client_id: str, topic: str) -> None:
+    client = paho_client(client_id, clean=False)
+    subscribed = threading.Event()
+    client.on_subscribe = lambda *args: subscribed.set()
+    client.connect(host, port)
+    client.loop_start()
+    client.subscribe(topic, qos=1)
+    if not subscribed.wait(10):
+        raise RuntimeError(f"{client_id}: no SUBACK")
+    client.disconnect()
+    client.loop_stop()
+
+
+def publish(host: str, port: int, messages: list[tuple[str, bytes]]) -> float:
+    client = paho_client("bench-publisher", clean=True)
+    client.connect(host, port)
+    client.loop_start()
+    started = time.perf_counter()
+    for start in range(0, len(messages), PUBLISH_CHUNK):
+        infos = [client.publish(t, p, qos=1) for t, p in messages[start : start + PUBLISH_CHUNK]]
+        for info in infos:
+            info.wait_for_publish(120)
+    elapsed = time.perf_counter() - started
+    client.disconnect()
+    client.loop_stop()
+    return len(messages) / elapsed
+
+
+# -- contenders (each runs in a child process) ---------------------------------------------
+def bare_subscriber(
+    host: str, port: int, client_id: str, _db: str, go: Event, stop: Event,
+    counter: Synchronized,  # type: ignore[type-arg]
+) -> None:
+    count = 0
+
+    def on_message(client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+        nonlocal count
+        count += 1
+        if count % 256 == 0:
+            counter.value = count
+
+    client = paho_client(client_id, clean=False)
+    client.on_message = on_message
+    go.wait()
+    client.connect(host, port)
+    client.loop_start()
+    while not stop.wait(0.02):
+        counter.value = count
+    client.disconnect()
+    client.loop_stop()
+
+
+def monitor_instance(
+    host: str, port: int, client_id: str, db: str, go: Event, stop: Event,
+    counter: Synchronized,  # type: ignore[type-arg]
+) -> None:
+
+    from cloud_sync.monitor.service import MonitorService
+    from cloud_sync.monitor.settings import MonitorSettings
+    from cloud_sync.monitor.storage import open_storage
+
+    async def main() -> None:
+        settings = MonitorSettings(db=db, topic_filter=TOPIC)
+        storage = open_storage(db)
+        service = MonitorService(settings, storage)
+        stats = service.stats
+        await asyncio.to_thread(go.wait)
+        async with persistent_client(host, port, client_id) as client, asyncio.TaskGroup() as tasks:
+            writer = tasks.create_task(service.write_loop())
+            # The session (and its subscription) exists already: only read.
+            reader = tasks.create_task(_consume(service, client))
+            while not stop.is_set():
+                counter.value = stats.stored + stats.duplicates + stats.rejected_total
+                await asyncio.sleep(0.02)
+            writer.cancel()
+            reader.cancel()
+        service.close()
+        storage.close()
+
+    asyncio.run(main())
+
+
+def persistent_client(host: str, port: int, client_id: str) -> Any:
+    """The monitor's MQTT client, resuming the persistent session made before publishing."""
+    from cloud_sync.monitor._paho import PahoSettings, PahoSubscriber
+
+    return PahoSubscriber(
+        PahoSettings(host=host, port=port, client_id=client_id, protocol=4, clean_start=False)
+    )
+
+
+async def _consume(service: Any, client: Any) -> None:
+    feed = service.feed
+    async for message in client.messages():
+        feed(message.topic, message.payload)
+
+
+def race(
+    target: Any, host: str, port: int, client_ids: list[str], dbs: list[str], total: int
+) -> float:
+    """Start the contenders, say go, return messages per second until ``total`` are done."""
+    go, stop = mp.Event(), mp.Event()
+    counters = [mp.Value("q", 0) for _ in client_ids]
+    procs = [
+        mp.Process(target=target, args=(host, port, cid, db, go, stop, counter))
+        for cid, db, counter in zip(client_ids, dbs, counters, strict=True)
+    ]
+    for proc in procs:
+        proc.start()
+    time.sleep(2.0)  # imports and database opening are not part of the race
+    started = time.perf_counter()
+    go.set()
+    deadline = started + 600
+    while sum(c.value for c in counters) < total:
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"only {sum(c.value for c in counters)} of {total} after 600 s")
+        time.sleep(0.005)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    for proc in procs:
+        proc.join(30)
+    done = [c.value for c in counters]
+    print(f"    per instance: {done}  ({elapsed:.2f} s)")
+    return total / elapsed
+
+
+def count_rows(db: str) -> int:
+    from cloud_sync.monitor.storage import open_storage
+
+    storage = open_storage(db)
+    try:
+        return storage.count_messages()
+    finally:
+        storage.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--gateways", type=int, default=200)
+    parser.add_argument("--postgres", help="also measure one and two monitors into this URL")
+    args = parser.parse_args()
+    n = args.messages
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-central-"))
+    broker = Mosquitto(workdir / "mosquitto").start()
+    host, port = broker.host, broker.port
+    try:
+        print(f"central ingest: {n} messages, {args.gateways} gateways, {os.cpu_count()} CPUs,"
+              f" load average {os.getloadavg()[0]:.2f}")
+        messages = build_messages(n, args.gateways)
+        print(f"  envelope size {len(messages[0][1])} bytes (lane window)")
+        sessions = {"bench-bare": TOPIC, "bench-one": TOPIC, "bench-s1": SHARED,
+                    "bench-s2": SHARED}
+        pg = args.postgres
+        if pg:
+            sessions |= {"bench-pg-one": TOPIC, "bench-pg-s1": SHARED.replace("bench", "pg"),
+                         "bench-pg-s2": SHARED.replace("bench", "pg")}
+        for client_id, topic in sessions.items():
+            make_session(host, port, client_id, topic)
+        rate = publish(host, port, messages)
+        print(f"  published at {rate:,.0f} msg/s (QoS 1; queued by the broker per session)")
+
+        bare = race(bare_subscriber, host, port, ["bench-bare"], [""], n)
+        print(f"  bare paho subscriber:            {bare:10,.0f} msg/s")
+        one_db = f"sqlite:///{workdir / 'one.db'}"
+        one = race(monitor_instance, host, port, ["bench-one"], [one_db], n)
+        assert count_rows(one_db) == n, "the monitor did not store every message"
+        print(f"  one monitor -> SQLite:           {one:10,.0f} msg/s"
+              f"  ({one / bare:.2f} x bare; targets >= 20,000/s and >= 0.5 x bare)")
+        shared_db = f"sqlite:///{workdir / 'shared.db'}"
+        two = race(monitor_instance, host, port, ["bench-s1", "bench-s2"],
+                   [shared_db, shared_db], n)
+        assert count_rows(shared_db) == n, "the shared monitors did not store every message"
+        print(f"  two monitors, shared sub, one SQLite file:"
+              f" {two:10,.0f} msg/s  ({two / one:.2f} x one; target >= 1.7 x)")
+        if pg:
+            pg_one = race(monitor_instance, host, port, ["bench-pg-one"],
+                          [f"{pg}?schema=bench_one"], n)
+            print(f"  one monitor -> PostgreSQL:       {pg_one:10,.0f} msg/s")
+            pg_two = race(monitor_instance, host, port, ["bench-pg-s1", "bench-pg-s2"],
+                          [f"{pg}?schema=bench_two"] * 2, n)
+            print(f"  two monitors -> one PostgreSQL:  {pg_two:10,.0f} msg/s"
+                  f"  ({pg_two / pg_one:.2f} x one)")
+            print("  (drop the bench_one and bench_two schemas afterwards)")
+    finally:
+        broker.stop()
+
+
+if __name__ == "__main__":
+    main()
