@@ -135,18 +135,18 @@ def monitor_instance(
     host: str, port: int, client_id: str, db: str, go: Event, stop: Event,
     counter: Synchronized,  # type: ignore[type-arg]
 ) -> None:
-
     from cloud_sync.monitor.service import MonitorService
     from cloud_sync.monitor.settings import MonitorSettings
     from cloud_sync.monitor.storage import open_storage
 
-    async def main() -> None:
+    async def run() -> None:
         settings = MonitorSettings(db=db, topic_filter=TOPIC)
         storage = open_storage(db)
         service = MonitorService(settings, storage)
         stats = service.stats
         await asyncio.to_thread(go.wait)
-        async with persistent_client(host, port, client_id) as client, asyncio.TaskGroup() as tasks:
+        client = persistent_client(host, port, client_id, read_on=client_id.endswith("-ro"))
+        async with client, asyncio.TaskGroup() as tasks:
             writer = tasks.create_task(service.write_loop())
             # The session (and its subscription) exists already: only read.
             reader = tasks.create_task(_consume(service, client))
@@ -158,16 +158,41 @@ def monitor_instance(
         service.close()
         storage.close()
 
-    asyncio.run(main())
+    asyncio.run(run())
 
 
-def persistent_client(host: str, port: int, client_id: str) -> Any:
-    """The monitor's MQTT client, resuming the persistent session made before publishing."""
-    from cloud_sync.monitor._paho import PahoSettings, PahoSubscriber
+def persistent_client(host: str, port: int, client_id: str, read_on: bool = False) -> Any:
+    """The project's MQTT client, resuming the persistent session made before publishing."""
+    from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings
 
-    return PahoSubscriber(
-        PahoSettings(host=host, port=port, client_id=client_id, protocol=4, clean_start=False)
+    settings = MqttSettings(
+        host=host, port=port, client_id=client_id, protocol=4, clean_start=False
     )
+    return (_read_on_class() if read_on else MqttClient)(settings)
+
+
+def _read_on_class() -> Any:
+    from firmware_interfaces.transports.mqtt import MqttClient
+
+    class ReadOn(MqttClient):
+        """A proposed change to the MQTT client, measured here: paho's ``loop_read`` reads one
+        packet per call whatever ``max_packets`` says, so read on while messages keep coming
+        and a burst costs one pass of the event loop instead of one per message."""
+
+        received = 0
+
+        def _handle_message(self, *args: Any) -> None:
+            super()._handle_message(*args)
+            self.received += 1
+
+        def _readable(self) -> None:
+            for _ in range(1000):
+                before = self.received
+                super()._readable()
+                if self.received == before:
+                    break
+
+    return ReadOn
 
 
 async def _consume(service: Any, client: Any) -> None:
@@ -200,8 +225,8 @@ def race(
     stop.set()
     for proc in procs:
         proc.join(30)
-    done = [c.value for c in counters]
-    print(f"    per instance: {done}  ({elapsed:.2f} s)")
+    if len(counters) > 1:
+        print(f"    per instance: {[c.value for c in counters]}")
     return total / elapsed
 
 
@@ -215,57 +240,79 @@ def count_rows(db: str) -> int:
         storage.close()
 
 
+def drop_schemas(url: str, schemas: list[str]) -> None:
+    import psycopg
+    import psycopg.sql
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for schema in schemas:
+            ident = psycopg.sql.Identifier(schema)
+            conn.execute(psycopg.sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(ident))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--gateways", type=int, default=200)
     parser.add_argument("--postgres", help="also measure one and two monitors into this URL")
     args = parser.parse_args()
-    n = args.messages
+    n, pg = args.messages, args.postgres
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-central-"))
     broker = Mosquitto(workdir / "mosquitto").start()
     host, port = broker.host, broker.port
+    one_db, shared_db = f"sqlite:///{workdir / 'one.db'}", f"sqlite:///{workdir / 'shared.db'}"
+    ro_db, ro_shared_db = f"sqlite:///{workdir / 'ro.db'}", f"sqlite:///{workdir / 'ro2.db'}"
+    # label, client ids (a "-ro" suffix: the read-on client), subscription, database per id
+    scenarios: list[tuple[str, list[str], str, list[str]]] = [
+        ("bare paho subscriber", ["bench-bare"], TOPIC, [""]),
+        ("one monitor -> SQLite", ["bench-one"], TOPIC, [one_db]),
+        ("two monitors, $share, one SQLite file", ["bench-s1", "bench-s2"],
+         "$share/s/ccg/#", [shared_db] * 2),
+        ("one monitor, read-on client -> SQLite", ["bench-one-ro"], TOPIC, [ro_db]),
+        ("two monitors, read-on client, $share", ["bench-s1-ro", "bench-s2-ro"],
+         "$share/ro/ccg/#", [ro_shared_db] * 2),
+    ]
+    if pg:
+        scenarios += [
+            ("one monitor -> PostgreSQL", ["bench-pg-one"], TOPIC, [f"{pg}?schema=bench_one"]),
+            ("two monitors, $share, one PostgreSQL", ["bench-pg-s1", "bench-pg-s2"],
+             "$share/pg/ccg/#", [f"{pg}?schema=bench_two"] * 2),
+        ]
+    rates: dict[str, float] = {}
     try:
-        print(f"central ingest: {n} messages, {args.gateways} gateways, {os.cpu_count()} CPUs,"
+        print(f"central ingest: {n:,} messages, {args.gateways} gateways, {os.cpu_count()} CPUs,"
               f" load average {os.getloadavg()[0]:.2f}")
         messages = build_messages(n, args.gateways)
         print(f"  envelope size {len(messages[0][1])} bytes (lane window)")
-        sessions = {"bench-bare": TOPIC, "bench-one": TOPIC, "bench-s1": SHARED,
-                    "bench-s2": SHARED}
-        pg = args.postgres
-        if pg:
-            sessions |= {"bench-pg-one": TOPIC, "bench-pg-s1": SHARED.replace("bench", "pg"),
-                         "bench-pg-s2": SHARED.replace("bench", "pg")}
-        for client_id, topic in sessions.items():
-            make_session(host, port, client_id, topic)
+        for _label, client_ids, topic, _dbs in scenarios:
+            for client_id in client_ids:
+                make_session(host, port, client_id, topic)
         rate = publish(host, port, messages)
-        print(f"  published at {rate:,.0f} msg/s (QoS 1; queued by the broker per session)")
-
-        bare = race(bare_subscriber, host, port, ["bench-bare"], [""], n)
-        print(f"  bare paho subscriber:            {bare:10,.0f} msg/s")
-        one_db = f"sqlite:///{workdir / 'one.db'}"
-        one = race(monitor_instance, host, port, ["bench-one"], [one_db], n)
-        assert count_rows(one_db) == n, "the monitor did not store every message"
-        print(f"  one monitor -> SQLite:           {one:10,.0f} msg/s"
-              f"  ({one / bare:.2f} x bare; targets >= 20,000/s and >= 0.5 x bare)")
-        shared_db = f"sqlite:///{workdir / 'shared.db'}"
-        two = race(monitor_instance, host, port, ["bench-s1", "bench-s2"],
-                   [shared_db, shared_db], n)
-        assert count_rows(shared_db) == n, "the shared monitors did not store every message"
-        print(f"  two monitors, shared sub, one SQLite file:"
-              f" {two:10,.0f} msg/s  ({two / one:.2f} x one; target >= 1.7 x)")
-        if pg:
-            pg_one = race(monitor_instance, host, port, ["bench-pg-one"],
-                          [f"{pg}?schema=bench_one"], n)
-            print(f"  one monitor -> PostgreSQL:       {pg_one:10,.0f} msg/s")
-            pg_two = race(monitor_instance, host, port, ["bench-pg-s1", "bench-pg-s2"],
-                          [f"{pg}?schema=bench_two"] * 2, n)
-            print(f"  two monitors -> one PostgreSQL:  {pg_two:10,.0f} msg/s"
-                  f"  ({pg_two / pg_one:.2f} x one)")
-            print("  (drop the bench_one and bench_two schemas afterwards)")
+        print(f"  published at {rate:,.0f} msg/s (QoS 1, queued by the broker for each session)")
+        for label, client_ids, _topic, dbs in scenarios:
+            target = bare_subscriber if client_ids == ["bench-bare"] else monitor_instance
+            rates[label] = race(target, host, port, client_ids, dbs, n)
+            if dbs[0]:
+                stored = count_rows(dbs[0])
+                assert stored == n, f"{label}: {stored} of {n} messages stored"
+            print(f"  {label:40s} {rates[label]:10,.0f} msg/s")
     finally:
         broker.stop()
+        if pg:
+            drop_schemas(pg, ["bench_one", "bench_two"])
+    bare = rates["bare paho subscriber"]
+    print("\nagainst the targets (>= 20,000/s; >= 0.5 x bare; two >= 1.7 x one):")
+    for client in ("", ", read-on client"):
+        one = rates[f"one monitor{client} -> SQLite"]
+        two = rates[f"two monitors{client}, $share" + ("" if client else ", one SQLite file")]
+        print(f"  project client{client or ' (as is)'}: one monitor {one:,.0f}/s"
+              f" = {one / bare:.2f} x bare; two monitors {two:,.0f}/s = {two / one:.2f} x one")
+    if pg:
+        pg_one = rates["one monitor -> PostgreSQL"]
+        pg_two = rates["two monitors, $share, one PostgreSQL"]
+        print(f"  PostgreSQL: one monitor {pg_one:,.0f}/s; two {pg_two:,.0f}/s"
+              f" = {pg_two / pg_one:.2f} x one")
 
 
 if __name__ == "__main__":

@@ -114,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="share the load with other monitors: subscribe as $share/NAME/... (MQTT 5)",
     )
     run.add_argument(
+        "--session-expiry", type=int, default=0, metavar="SECONDS",
+        help="with --client-id: the broker keeps queuing for this monitor this long while it is"
+        " down (default 0: a restart starts afresh)",
+    )
+    run.add_argument(
         "--topic", default="ccg/#", help="topic filter to subscribe to (default %(default)s)"
     )
     run.add_argument(
@@ -177,6 +182,7 @@ def _settings(args: argparse.Namespace) -> Any:
         values["share_group"] = args.share_group
     if hasattr(args, "topic"):
         values["topic_filter"] = args.topic
+        values["session_expiry_s"] = args.session_expiry
         values["default_keepalive_s"] = args.default_keepalive
     return MonitorSettings(**values)
 

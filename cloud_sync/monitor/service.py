@@ -23,6 +23,7 @@ from cloud_sync.monitor.ingest import classify
 from cloud_sync.monitor.settings import MonitorSettings
 from cloud_sync.monitor.storage import ApplyResult, SqlStorage
 from firmware_interfaces.transports.backoff import Backoff
+from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings, TlsSettings
 
 log = logging.getLogger(__name__)
 
@@ -205,22 +206,31 @@ def client_id(settings: MonitorSettings) -> str:
     return settings.client_id or f"central-monitor-{uuid.uuid4().hex[:10]}"
 
 
-@contextlib.asynccontextmanager
-async def mqtt_subscriber(settings: MonitorSettings) -> AsyncIterator[Subscriber]:
-    """An MQTT client configured from the monitor's settings."""
-    from cloud_sync.monitor._paho import PahoSettings, PahoSubscriber
-
-    paho_settings = PahoSettings(
+def mqtt_settings(settings: MonitorSettings) -> MqttSettings:
+    tls = None
+    if settings.tls_ca_file is not None:
+        tls = TlsSettings(
+            ca_file=settings.tls_ca_file,
+            cert_file=settings.tls_cert_file,
+            key_file=settings.tls_key_file,
+            insecure_hostname=settings.tls_insecure_hostname,
+        )
+    return MqttSettings(
         host=settings.broker_host,
         port=settings.broker_port,
         client_id=client_id(settings),
         username=settings.username,
         password=settings.password(),
-        ca_file=settings.tls_ca_file,
-        cert_file=settings.tls_cert_file,
-        key_file=settings.tls_key_file,
-        insecure_hostname=settings.tls_insecure_hostname,
+        tls=tls,
         keepalive=settings.mqtt_keepalive_s,
+        protocol=5,  # shared subscriptions ($share/...) are MQTT 5
+        clean_start=settings.session_expiry_s == 0,
+        session_expiry_s=settings.session_expiry_s,
     )
-    async with PahoSubscriber(paho_settings) as client:
+
+
+@contextlib.asynccontextmanager
+async def mqtt_subscriber(settings: MonitorSettings) -> AsyncIterator[MqttClient]:
+    """The project's MQTT client, configured from the monitor's settings."""
+    async with MqttClient(mqtt_settings(settings)) as client:
         yield client
