@@ -231,10 +231,12 @@ def _to_uint8(array: np.ndarray) -> np.ndarray | None:
     if kind in "iu":
         return np.asarray(np.clip(array, 0, 255), dtype=np.uint8)
     if kind == "f":
-        floats = np.nan_to_num(array.astype(np.float32), nan=0.0, posinf=255.0, neginf=0.0)
+        # Clip in the array's own precision first: float64 beyond float32's range would overflow.
+        floats = np.clip(np.nan_to_num(array, nan=0.0, posinf=255.0, neginf=0.0), 0.0, 255.0)
+        floats = floats.astype(np.float32)
         if float(floats.max()) <= 1.0:  # a normalised image, 0..1
-            floats = floats * 255.0
-        return np.clip(floats, 0, 255).astype(np.uint8)
+            floats *= 255.0
+        return np.asarray(floats, dtype=np.uint8)
     return None  # complex, object, strings, datetimes: not an image
 
 

@@ -3,8 +3,9 @@
 A camera decodes the same card in every frame it is held up for; the checkpoint wants one
 scan per presentation. :class:`CodeTracker` takes what each frame saw, stamped by the caller
 (a frame index or a monotonic time in seconds, both work), and returns only the codes that
-just came into view. A code comes into view again only after it was out of view for more than
-``forget_after`` (frames or seconds, the caller's unit): a missed decode or two while the card
+just came into view. A code comes into view again only when more than ``forget_after`` (frames
+or seconds, the caller's unit) passed since it was last seen; with frame indices, that is after
+at least ``forget_after`` consecutive frames without it. A missed decode or two while the card
 is held still does not make it a second scan.
 
 Each code is in one of two states; the table below is the whole behaviour.
