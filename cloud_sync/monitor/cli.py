@@ -239,7 +239,7 @@ def _push_policy(args: argparse.Namespace, settings: Any) -> int:
     from cloud_sync.monitor.storage import open_storage
 
     policy = load_policy(args.policy)
-    payload = sign(policy, args.key, args.kid or args.key.stem)
+    payload = sign(policy, args.key, args.kid or args.key.stem, args.gateway)
     ack = asyncio.run(push_policy(settings, args.gateway, payload, wait_s=args.timeout,
                                   retain=args.retain))
     if args.db:

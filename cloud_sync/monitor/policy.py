@@ -7,7 +7,7 @@ the centre's half.
 from __future__ import annotations
 
 import asyncio
-import importlib
+import hashlib
 import json
 import time
 import tomllib
@@ -18,6 +18,7 @@ from cloud_sync.monitor.errors import PolicyPushError
 from cloud_sync.monitor.ingest import CommandAck, Rejected, classify
 from cloud_sync.monitor.service import Subscriber, mqtt_subscriber
 from cloud_sync.monitor.settings import MonitorSettings
+from cloud_sync.policy_signing import PolicySignatureError, sign_policy
 from cloud_sync.protocol import GATEWAY_ID, ack_topic, command_topic
 
 ACCEPTED_WORDS = ("applied", "accepted", "ok", "success")
@@ -38,18 +39,16 @@ def load_policy(path: Path) -> dict[str, Any]:
     return policy
 
 
-def sign(policy: dict[str, Any], key_file: Path, kid: str) -> bytes:
+def sign(policy: dict[str, Any], key_file: Path, kid: str, gateway: str | None) -> bytes:
+    """Sign with the centre's key; ``gateway`` binds the policy to that gateway only."""
     try:
         key = key_file.read_bytes()
     except OSError as exc:
         raise PolicyPushError(f"cannot read the key {key_file}: {exc.strerror}") from None
-    # Imported by name: the signer is the uplink's module and the centre only calls it.
-    signing = importlib.import_module("cloud_sync.policy_signing")
     try:
-        signed: bytes = signing.sign_policy(policy, key, kid)
-    except Exception as exc:  # the signer's own errors: bad key, unsupported algorithm
+        return sign_policy(policy, key, kid, gateway=gateway)
+    except (PolicySignatureError, ValueError, TypeError) as exc:  # not a usable private key
         raise PolicyPushError(f"cannot sign with {key_file}: {exc}") from exc
-    return signed
 
 
 def accepted(ack: CommandAck) -> bool:
@@ -70,7 +69,12 @@ async def push(
     wait_s: float,
     retain: bool = False,
 ) -> CommandAck:
-    """Subscribe to the ack, publish the command, return the gateway's first ack."""
+    """Subscribe to the ack, publish the command, return the gateway's ack to it.
+
+    The signer names a command by the sha256 of the whole message; an ack that carries a
+    different digest answers an earlier command and is skipped.
+    """
+    digest = hashlib.sha256(payload).hexdigest()
     await subscriber.subscribe(ack_topic(gateway, "policy"), qos=1)
     await subscriber.publish(command_topic(gateway, "policy"), payload, qos=1, retain=retain)
     try:
@@ -80,7 +84,9 @@ async def push(
                 if isinstance(item, Rejected):
                     raise PolicyPushError(f"{gateway} answered with a bad ack: {item.reason}")
                 if isinstance(item, CommandAck) and item.envelope.gateway == gateway:
-                    return item
+                    named = item.envelope.body.get("digest")
+                    if named is None or named == digest:
+                        return item
     except TimeoutError:
         raise PolicyPushError(
             f"no acknowledgement from {gateway} within {wait_s:g} s"

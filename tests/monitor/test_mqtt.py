@@ -1,0 +1,270 @@
+"""The monitor on a real Mosquitto: birth and will, shared subscriptions, policy push."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cloud_sync.monitor.cli import main
+from cloud_sync.monitor.service import MonitorService, mqtt_subscriber
+from cloud_sync.monitor.settings import MonitorSettings
+from cloud_sync.monitor.storage import SqlStorage, open_storage
+from cloud_sync.policy_signing import generate_keypair, load_public_key, verify_policy
+from cloud_sync.protocol import Envelope, ack_topic, command_topic, data_topic
+from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings
+from tests.brokers import Mosquitto
+from tests.monitor.helpers import envelope, wait_until
+
+GATEWAY = textwrap.dedent(
+    """
+    import asyncio, sys
+    from cloud_sync.protocol import Envelope, birth_topic, death_topic, data_topic
+    from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings, Will
+
+    def env(stream, key, body, seq=1):
+        return Envelope("gw-x", stream, key, 1, seq, "2026-11-29T02:00:00Z", True, body).encode()
+
+    async def run():
+        will = Will(death_topic("gw-x"), env("death", "gateway", {"bdseq": 7}))
+        settings = MqttSettings(port=int(sys.argv[1]), client_id="gw-x", keepalive=5, will=will)
+        async with MqttClient(settings) as client:
+            await client.wait_connected(10)
+            birth = {"bdseq": 7, "keepalive_s": 5, "software": "t", "community": "Riverside"}
+            await client.publish(birth_topic("gw-x"), env("birth", "gateway", birth))
+            await client.publish(data_topic("gw-x", "stock"), env("stock", "masks", {"on_hand": 3}))
+            print("up", flush=True)
+            await asyncio.sleep(3600)
+
+    asyncio.run(run())
+    """
+)
+
+
+def settings_for(broker: Mosquitto, db: str, **extra: object) -> MonitorSettings:
+    return MonitorSettings(broker_port=broker.port, db=db, **extra)  # type: ignore[arg-type]
+
+
+async def start_monitor(
+    settings: MonitorSettings, storage: SqlStorage, stack: list[asyncio.Task[None]]
+) -> tuple[MonitorService, MqttClient]:
+    """A monitor whose subscription is acknowledged before this returns."""
+    service = MonitorService(settings, storage)
+    context = mqtt_subscriber(settings)
+    client = await context.__aenter__()
+    await client.wait_connected(10)
+    await client.subscribe(settings.subscription)
+
+    async def run() -> None:
+        try:
+            await service.run(client)
+        finally:
+            await context.__aexit__(None, None, None)
+
+    stack.append(asyncio.create_task(run()))
+    return service, client
+
+
+async def stop_all(stack: list[asyncio.Task[None]]) -> None:
+    for task in stack:
+        task.cancel()
+    for task in stack:
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+
+
+@pytest.mark.slow
+async def test_birth_then_will_marks_gateway_offline(mosquitto: Mosquitto, tmp_path: Path) -> None:
+    storage = open_storage(f"sqlite:///{tmp_path / 'm.db'}")
+    stack: list[asyncio.Task[None]] = []
+    gateway = subprocess.Popen(
+        [sys.executable, "-c", GATEWAY, str(mosquitto.port)],
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).parents[2],
+    )
+    try:
+        await start_monitor(settings_for(mosquitto, "sqlite:///unused"), storage, stack)
+        assert gateway.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(gateway.stdout.readline), 20)
+        assert line.strip() == b"up"
+        await wait_until(lambda: storage.message("gw-x", "stock", "masks") is not None)
+        [gw] = storage.gateways(0.0)
+        assert gw["online"] and gw["bdseq"] == 7 and gw["community"] == "Riverside"
+        gateway.kill()  # the link is lost without a DISCONNECT: the broker sends the will
+        gateway.wait(10)
+        await wait_until(lambda: not storage.gateways(0.0)[0]["online"])
+        assert storage.gateways(0.0)[0]["offline_reason"] == "death"
+    finally:
+        gateway.kill()
+        await stop_all(stack)
+        storage.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+async def test_two_monitors_share_the_load_into_one_postgres(
+    mosquitto: Mosquitto, pg_url: str
+) -> None:
+    stack: list[asyncio.Task[None]] = []
+    storages = [open_storage(pg_url), open_storage(pg_url)]
+    sent = 0
+    try:
+        services = [
+            (await start_monitor(settings_for(mosquitto, pg_url, share_group="centre"), s, stack))[
+                0
+            ]
+            for s in storages
+        ]
+        async with MqttClient(MqttSettings(port=mosquitto.port, client_id="publisher")) as pub:
+            await pub.wait_connected(10)
+            messages = [
+                (
+                    data_topic(f"gw-{n % 5}", "stock"),
+                    envelope(f"gw-{n % 5}", key=f"k{n}", seq=n + 1),
+                )
+                for n in range(400)
+            ]
+            replays = messages[:100]  # an outbox re-sending after a reconnect
+            for topic, env in messages + replays:
+                await pub.publish(topic, env.encode())
+                sent += 1
+        await wait_until(lambda: sum(s.stats.received for s in services) == sent)
+        await asyncio.wait_for(asyncio.gather(*(s.drained() for s in services)), 20)
+        received = [s.stats.received for s in services]
+        assert all(n > 0 for n in received), f"one monitor got nothing: {received}"
+        assert sum(s.stats.stored for s in services) == 400
+        assert sum(s.stats.duplicates for s in services) == 100
+        assert storages[0].count_messages() == 400
+    finally:
+        await stop_all(stack)
+        for storage in storages:
+            storage.close()
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Iterator[tuple[Path, Path, Path]]:
+    private, public = generate_keypair()
+    other, _ = generate_keypair()
+    paths = (tmp_path / "centre.pem", tmp_path / "centre.pub", tmp_path / "impostor.pem")
+    for path, pem in zip(paths, (private, public, other), strict=True):
+        path.write_bytes(pem)
+    yield paths
+
+
+def gateway_answering_policies(
+    port: int, public_pem: bytes, ready: threading.Event, stop: threading.Event
+) -> None:
+    """A stand-in for the gateway's half: check the signature, answer on ack/policy."""
+    import hashlib
+
+    from cloud_sync.policy_signing import PolicySignatureError
+
+    key = load_public_key(public_pem)
+
+    async def run() -> None:
+        async with MqttClient(MqttSettings(port=port, client_id="gw-p")) as client:
+            await client.wait_connected(10)
+            await client.subscribe(command_topic("gw-p", "policy"))
+            ready.set()
+            seq = 0
+            async for message in client.messages():
+                seq += 1
+                digest = hashlib.sha256(message.payload).hexdigest()
+                try:
+                    signed = verify_policy(message.payload, key)
+                    body = {"status": "applied", "digest": digest, "policy": signed.policy}
+                except PolicySignatureError as exc:
+                    body = {"status": "refused", "digest": digest, "reason": exc.reason}
+                ack = Envelope("gw-p", "ack", digest[:16], 1, seq, "t", True, body)
+                await client.publish(ack_topic("gw-p", "policy"), ack.encode())
+                if stop.is_set():
+                    return
+
+    asyncio.run(run())
+
+
+@pytest.mark.slow
+def test_push_policy_shows_the_ack_and_records_it(
+    mosquitto: Mosquitto,
+    tmp_path: Path,
+    keys: tuple[Path, Path, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    private, public, impostor = keys
+    policy = tmp_path / "fever.json"
+    policy.write_text(json.dumps({"fever_threshold_c": 37.5}))
+    ready, stop = threading.Event(), threading.Event()
+    gateway = threading.Thread(
+        target=gateway_answering_policies,
+        args=(mosquitto.port, public.read_bytes(), ready, stop),
+        daemon=True,
+    )
+    gateway.start()
+    assert ready.wait(20)
+    db = f"sqlite:///{tmp_path / 'centre.db'}"
+    common = [
+        "push-policy",
+        "--broker",
+        f"127.0.0.1:{mosquitto.port}",
+        "--gateway",
+        "gw-p",
+        "--policy",
+        str(policy),
+        "--timeout",
+        "20",
+        "--db",
+        db,
+    ]
+
+    assert main([*common, "--key", str(private)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["accepted"] is True
+    assert shown["ack"]["policy"] == {"fever_threshold_c": 37.5}
+
+    stop.set()
+    assert main([*common, "--key", str(impostor)]) == 1  # badly signed: refused and reported
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["accepted"] is False and shown["ack"]["reason"] == "bad signature"
+    gateway.join(10)
+
+    storage = open_storage(db)
+    try:
+        assert [a["body"]["status"] for a in storage.acks()] == ["refused", "applied"]
+    finally:
+        storage.close()
+
+
+def test_push_policy_without_an_answer_says_so(
+    mosquitto: Mosquitto,
+    tmp_path: Path,
+    keys: tuple[Path, Path, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    policy = tmp_path / "p.json"
+    policy.write_text("{}")
+    code = main(
+        [
+            "push-policy",
+            "--broker",
+            f"127.0.0.1:{mosquitto.port}",
+            "--gateway",
+            "gw-none",
+            "--policy",
+            str(policy),
+            "--key",
+            str(keys[0]),
+            "--timeout",
+            "1",
+        ]
+    )
+    assert code == 3
+    assert "no acknowledgement from gw-none" in capsys.readouterr().err
