@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import subprocess
 import sys
@@ -76,21 +77,30 @@ async def stop_all(stack: list[asyncio.Task[None]]) -> None:
     for task in stack:
         task.cancel()
     for task in stack:
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await task
-        except asyncio.CancelledError:
-            pass
 
 
-@pytest.mark.slow
-async def test_birth_then_will_marks_gateway_offline(mosquitto: Mosquitto, tmp_path: Path) -> None:
-    storage = open_storage(f"sqlite:///{tmp_path / 'm.db'}")
-    stack: list[asyncio.Task[None]] = []
-    gateway = subprocess.Popen(
+@pytest.fixture
+def gateway_process(mosquitto: Mosquitto) -> Iterator[subprocess.Popen[bytes]]:
+    """A gateway in a process of its own, so killing it loses the link without a DISCONNECT."""
+    proc = subprocess.Popen(
         [sys.executable, "-c", GATEWAY, str(mosquitto.port)],
         stdout=subprocess.PIPE,
         cwd=Path(__file__).parents[2],
     )
+    yield proc
+    proc.kill()
+    proc.wait(10)
+
+
+@pytest.mark.slow
+async def test_birth_then_will_marks_gateway_offline(
+    mosquitto: Mosquitto, tmp_path: Path, gateway_process: subprocess.Popen[bytes]
+) -> None:
+    storage = open_storage(f"sqlite:///{tmp_path / 'm.db'}")
+    stack: list[asyncio.Task[None]] = []
+    gateway = gateway_process
     try:
         await start_monitor(settings_for(mosquitto, "sqlite:///unused"), storage, stack)
         assert gateway.stdout is not None
@@ -100,11 +110,10 @@ async def test_birth_then_will_marks_gateway_offline(mosquitto: Mosquitto, tmp_p
         [gw] = storage.gateways(0.0)
         assert gw["online"] and gw["bdseq"] == 7 and gw["community"] == "Riverside"
         gateway.kill()  # the link is lost without a DISCONNECT: the broker sends the will
-        gateway.wait(10)
+        await asyncio.to_thread(gateway.wait, 10)
         await wait_until(lambda: not storage.gateways(0.0)[0]["online"])
         assert storage.gateways(0.0)[0]["offline_reason"] == "death"
     finally:
-        gateway.kill()
         await stop_all(stack)
         storage.close()
 
