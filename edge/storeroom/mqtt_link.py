@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from edge.storeroom.alerts import Alert
 from edge.storeroom.settings import MqttSettings
 from firmware_interfaces.codecs.shelf_json import ShelfJsonCodec
+from firmware_interfaces.transports import mqtt
 
 if TYPE_CHECKING:
     from edge.storeroom.service import StoreroomService
@@ -27,11 +28,9 @@ log = logging.getLogger(__name__)
 
 
 def default_client_factory(settings: MqttSettings) -> Callable[[], Any]:
-    """Build the gateway's MQTT client for ``settings`` (imported late: it owns paho)."""
+    """Build the gateway's MQTT client for ``settings``."""
 
-    def make() -> Any:
-        from firmware_interfaces.transports import mqtt
-
+    def make() -> mqtt.MqttClient:
         password = None
         if settings.password_file is not None:
             password = Path(settings.password_file).read_text(encoding="utf-8").strip()
