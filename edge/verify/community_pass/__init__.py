@@ -10,9 +10,10 @@ QR text: ``CP1:`` followed by a compact JWS (RFC 7515), e.g.::
   ``A-Z a-z 0-9 . _ : @ -``;
 * signature: Ed25519, or ES256 as raw 64-byte ``r || s``; base64url without padding.
 
-A pass is about 250 characters and is drawn in QR byte mode (the base64url alphabet is not in
-QR's alphanumeric set) at error-correction level M: a version 10-11 symbol, easy to read off a
-phone. ``CP1`` names the format version, so a later layout can live beside this one.
+A pass is 250-300 characters with ids of a dozen or so characters, drawn in QR byte mode
+(the base64url alphabet is outside QR's alphanumeric set) at error-correction level M: a
+version 11-13 symbol (61-69 modules a side), which phones and 2D scanners read easily.
+``CP1`` names the format version, so a later layout can live beside this one.
 
 The colour can change after issue through a :class:`StatusList` (pass id -> colour or
 revoked), optionally signed by the same keys. Gateways hold public keys only (a

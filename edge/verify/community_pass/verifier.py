@@ -88,7 +88,7 @@ class CommunityPassVerifier:
             return _fail("format", UNREADABLE, kid=jws.kid, why=str(exc))
         # From here the pass is authentic, so who it names and until when can be reported.
         details = {"kid": jws.kid, "alg": alg, "signed_status": claims.status.value}
-        if claims.issued_at > at + self._skew:
+        if claims.issued_at - self._skew > at:  # (at + skew could overflow at year 9999)
             return _refuse(
                 claims, "not-yet-valid", "code not yet valid: check the checkpoint clock", details
             )
