@@ -12,8 +12,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -187,14 +188,45 @@ def _settings(args: argparse.Namespace) -> Any:
     return MonitorSettings(**values)
 
 
-async def _serve_http(settings: Any, app: Any) -> None:
+def _http_server(settings: Any, app: Any) -> Any:
     import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            # The CLI stops on SIGINT/SIGTERM itself, after storing what it holds; uvicorn
+            # would re-raise the signal and end the process before that.
+            yield
 
     config = uvicorn.Config(
         app, host=settings.http_host, port=settings.http_port, log_level="warning",
         lifespan="on",
     )
-    await uvicorn.Server(config).serve()
+    return Server(config)
+
+
+async def _until_signalled(*tasks: asyncio.Task[Any]) -> None:
+    """Wait for SIGINT/SIGTERM, or for a task to end (a failure is raised)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    waiter = asyncio.create_task(stop.wait(), name="signals")
+    try:
+        done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not waiter:
+                task.result()
+    finally:
+        waiter.cancel()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def _stop(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _run(settings: Any, http: bool) -> None:
@@ -210,20 +242,23 @@ async def _run(settings: Any, http: bool) -> None:
     try:
         async with mqtt_subscriber(settings) as client:
             ingest = asyncio.create_task(service.run(client), name="monitor")
-            if not http:
-                await ingest
-                return
-            app = create_app(
-                settings, storage=storage, stats=stats,
-                mqtt_connected=lambda: client.connected.is_set(),
-            )
-            log.info("dashboard on http://%s:%d/", settings.http_host, settings.http_port)
+            server = serving = None
+            if http:
+                app = create_app(
+                    settings, storage=storage, stats=stats,
+                    mqtt_connected=lambda: client.connected.is_set(),
+                )
+                server = _http_server(settings, app)
+                serving = asyncio.create_task(server.serve(), name="http")
+                log.info("dashboard on http://%s:%d/", settings.http_host, settings.http_port)
             try:
-                await _serve_http(settings, app)  # returns on SIGINT/SIGTERM
+                await _until_signalled(ingest, *([serving] if serving else []))
             finally:
-                ingest.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await ingest
+                if server is not None and serving is not None:
+                    server.should_exit = True
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await serving
+                await _stop(ingest)
     finally:
         storage.close()
 
@@ -231,7 +266,14 @@ async def _run(settings: Any, http: bool) -> None:
 async def _dashboard(settings: Any) -> None:
     from cloud_sync.monitor.app import create_app
 
-    await _serve_http(settings, create_app(settings))
+    server = _http_server(settings, create_app(settings))
+    serving = asyncio.create_task(server.serve(), name="http")
+    try:
+        await _until_signalled(serving)
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
 
 
 def _push_policy(args: argparse.Namespace, settings: Any) -> int:

@@ -196,6 +196,17 @@ class MonitorService:
                 tasks.create_task(self.sweep_loop(), name="monitor-sweep")
                 tasks.create_task(self.consume(subscriber), name="monitor-consume")
         finally:
+            self._flush_on_exit()
+
+    def _flush_on_exit(self) -> None:
+        # Messages already acknowledged to the broker: store what is pending before leaving.
+        pending, self._pending = self._pending, []
+        try:
+            if pending:
+                self.stats.add(self._writer.submit(self._store, pending).result(timeout=30))
+        except (StorageError, concurrent.futures.TimeoutError) as exc:
+            log.error("%d received messages not stored at shutdown: %s", len(pending), exc)
+        finally:
             self._writer.shutdown(wait=True)
 
     def close(self) -> None:
