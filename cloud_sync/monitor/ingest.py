@@ -29,6 +29,7 @@ class Birth:
     gateway: str
     bdseq: int
     keepalive_s: float | None
+    heartbeat_s: float | None
     software: str | None
     community: str | None
     received_at: float
@@ -167,6 +168,7 @@ def classify(topic: str, payload: bytes, received_at: float) -> Ingested:
         gateway=envelope.gateway,
         bdseq=bdseq,
         keepalive_s=_optional_number(envelope.body, "keepalive_s"),
+        heartbeat_s=_optional_number(envelope.body, "heartbeat_s"),
         software=_optional_text(envelope.body, "software"),
         community=_optional_text(envelope.body, "community"),
         received_at=received_at,

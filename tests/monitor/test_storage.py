@@ -230,3 +230,9 @@ def test_migrations_run_once(make_storage: Callable[[], SqlStorage]) -> None:
     ingest(first, data())
     second = make_storage()  # a second monitor on the same database
     assert second.count_messages() == 1
+
+
+def test_a_slow_heartbeat_named_in_the_birth_stretches_the_timeout(storage: SqlStorage) -> None:
+    ingest(storage, birth("gw-a", 1, keepalive_s=10, heartbeat_s=60), at=1000.0)
+    assert storage.sweep(now=1089.0, default_keepalive_s=30) == []
+    assert storage.sweep(now=1091.0, default_keepalive_s=30) == ["gw-a"]

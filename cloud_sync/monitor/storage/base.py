@@ -336,12 +336,14 @@ class SqlStorage:
         cur.execute(
             self.q(
                 "INSERT INTO gateways (gateway, community, online, offline_reason, bdseq,"
-                " keepalive_s, software, first_seen, last_seen, birth_at, offline_at)"
-                " VALUES (?, ?, 1, NULL, ?, ?, ?, ?, ?, ?, NULL)"
+                " keepalive_s, heartbeat_s, software, first_seen, last_seen, birth_at,"
+                " offline_at)"
+                " VALUES (?, ?, 1, NULL, ?, ?, ?, ?, ?, ?, ?, NULL)"
                 " ON CONFLICT (gateway) DO UPDATE SET"
                 " community = COALESCE(excluded.community, gateways.community),"
                 " online = 1, offline_reason = NULL, bdseq = excluded.bdseq,"
                 " keepalive_s = COALESCE(excluded.keepalive_s, gateways.keepalive_s),"
+                " heartbeat_s = excluded.heartbeat_s,"
                 " software = COALESCE(excluded.software, gateways.software),"
                 " last_seen = GREATEST(gateways.last_seen, excluded.last_seen),"
                 " birth_at = excluded.birth_at, offline_at = NULL"
@@ -351,6 +353,7 @@ class SqlStorage:
                 _clean(birth.community) if birth.community else None,
                 birth.bdseq,
                 birth.keepalive_s,
+                birth.heartbeat_s,
                 _clean(birth.software) if birth.software else None,
                 at,
                 at,
@@ -416,13 +419,14 @@ class SqlStorage:
         )
 
     def sweep(self, now: float, default_keepalive_s: float, factor: float = 1.5) -> list[str]:
-        """Mark offline every online gateway silent for longer than ``factor`` x keep-alive."""
+        """Mark offline every online gateway silent for ``factor`` x its keep-alive (or x its
+        heartbeat interval, when its birth said it heartbeats less often)."""
         try:
             with self._write_transaction() as cur:
                 cur.execute(
                     self.q(
-                        "SELECT gateway FROM gateways WHERE online = 1"
-                        " AND last_seen < ? - ? * COALESCE(keepalive_s, ?)"
+                        "SELECT gateway FROM gateways WHERE online = 1 AND last_seen < ? - ?"
+                        " * GREATEST(COALESCE(keepalive_s, ?), COALESCE(heartbeat_s, 0))"
                     ),
                     (now, factor, default_keepalive_s),
                 )

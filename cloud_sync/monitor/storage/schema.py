@@ -81,6 +81,12 @@ STEPS: list[tuple[str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        # A gateway that heartbeats less often than its MQTT keep-alive says so in its birth;
+        # it is timed out after 1.5 x the longer of the two.
+        "0002_heartbeat_interval",
+        ["ALTER TABLE gateways ADD COLUMN heartbeat_s {real}"],
+    ),
 ]
 
 
