@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from edge.commands import check_config, run
+from edge.commands import check_config, demo, run
+from edge.verify.community_pass import command as community_pass
+from firmware_interfaces.camera import command as camera
 from firmware_interfaces.simulators import command as simulate
+
 
 def register_all(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.register(subparsers)
     check_config.register(subparsers)
+    demo.register(subparsers)
     simulate.register(subparsers)
+    community_pass.register(subparsers)
+    camera.register(subparsers)

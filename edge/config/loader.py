@@ -86,6 +86,8 @@ def resolve_paths(model: M, base: Path) -> M:
             updates[name] = resolve_paths(value, base)
         elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
             updates[name] = [resolve_paths(v, base) for v in value]
+        elif isinstance(value, list) and value and isinstance(value[0], Path):
+            updates[name] = [v if v.is_absolute() else base / v for v in value]
     return model.model_copy(update=updates) if updates else model
 
 

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from edge.verify.community_pass.settings import CommunityPassSettings
+
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
@@ -81,6 +83,12 @@ class MqttSection(Section):
     client_id: str = ""
 
 
+class VerifiersSection(Section):
+    """The health-code formats this gateway accepts; a code no verifier claims is unreadable."""
+
+    community_pass: CommunityPassSettings | None = None
+
+
 class CheckpointConfig(Section):
     policy_file: Path = Path("policy.toml")
     lanes: list[LaneConfig] = Field(default_factory=list)
@@ -93,7 +101,7 @@ class GatewayConfig(Section):
     devices: list[DeviceConfig] = Field(default_factory=list)
     mqtt: MqttSection = MqttSection()
     web: dict[str, Any] = Field(default_factory=dict)
-    verifiers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    verifiers: VerifiersSection = VerifiersSection()
     storeroom: dict[str, Any] | None = None
     uplink: dict[str, Any] | None = None
 

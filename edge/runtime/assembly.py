@@ -26,7 +26,9 @@ from edge.runtime.checkpoint import Checkpoint
 from edge.runtime.devices import DeviceRunner, build_runners
 from edge.store import MigrationSet, Store
 from edge.store.schema import CORE
-from edge.verify.base import VerifierChain
+from edge.verify.base import Verifier, VerifierChain
+from edge.verify.community_pass import CommunityPassError
+from edge.verify.community_pass import build_verifier as build_community_pass
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ class Gateway:
         self.clock = clock
         self.policy = load_policy_checked(config.checkpoint.policy_file)
         self.bus = Bus()
-        self.verifier = build_verifiers(config)
+        self.verifier = build_verifiers(config, source)
         self.store = Store(
             config.db_path, self.migrations(), synchronous=config.storage.synchronous
         )
@@ -82,7 +84,7 @@ class Gateway:
                     ready.set()
         finally:
             if self.checkpoint is not None:
-                await self.checkpoint.drain()
+                await self.checkpoint.shutdown()
                 self.checkpoint.flush_rejected()
             self.store.close()
 
@@ -97,20 +99,30 @@ class Gateway:
         return tasks
 
 
-def build_verifiers(config: GatewayConfig) -> VerifierChain:
-    return VerifierChain([])
+def build_verifiers(config: GatewayConfig, source: Path) -> VerifierChain:
+    """Load every configured verifier's keys once; a key file that will not load is a
+    configuration error naming the file and the key, not a gateway that admits nobody."""
+    verifiers: list[Verifier] = []
+    section = config.verifiers
+    if section.community_pass is not None:
+        try:
+            verifiers.append(build_community_pass(section.community_pass))
+        except CommunityPassError as exc:
+            raise ConfigError(source, [("verifiers.community_pass", str(exc))]) from None
+    return VerifierChain(verifiers)
 
 
 def check_everything(path: Path) -> list[str]:
     """Validate a configuration and all it names; return a summary. Raises ConfigError."""
     config = load_config(path)
     policy = load_policy_checked(config.checkpoint.policy_file)
-    build_verifiers(config)
+    verifier = build_verifiers(config, path)
     build_runners(config.devices, path)
     return [
         f"gateway {config.gateway.id} ({config.gateway.name}), data in {config.gateway.data_dir}",
         f"policy {policy.version}: fever at {policy.fever_threshold_c} °C",
         f"{len(config.checkpoint.lanes)} lane(s), {len(config.devices)} device(s)",
+        f"{len(verifier)} health-code verifier(s)",
     ]
 
 

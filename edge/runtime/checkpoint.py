@@ -457,6 +457,17 @@ class Checkpoint:
         finally:
             self.flush_rejected()
 
+    async def shutdown(self) -> None:
+        """Settle every half-screening still waiting (as incomplete) and record it all."""
+        now = self._clock()
+        for lane in self._lanes.values():
+            if lane.timer is not None:
+                lane.timer.cancel()
+                lane.timer = None
+            for outcome in lane.pairing.tick(float("inf")):
+                self._settle(lane, outcome, now)
+        await self.drain()
+
     async def drain(self) -> None:
         """Wait until every decision taken so far is recorded."""
         while self._pending:

@@ -1,0 +1,1 @@
+"""``edge-gateway demo``: everything simulated, nothing to configure."""

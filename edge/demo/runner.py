@@ -1,0 +1,139 @@
+"""Running the demo: simulators on real pseudo-terminals, the gateway, and a resident stream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from edge.config import load_config
+from edge.demo.residents import Resident, residents
+from edge.demo.workspace import LanePorts, Workspace, make_workspace
+from edge.events import DeviceInputRejected, DeviceStatus, GatewayEvent, ScreeningDecided
+from edge.runtime.assembly import Gateway
+from edge.runtime.bus import Bus
+from firmware_interfaces.simulators.devices import ScannerSimulator, ThermometerSimulator
+
+LANES = (("north-gate", "North gate", "gy-mcu90614"), ("south-gate", "South gate", "ascii-braces"))
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    port: int = 8080
+    host: str = "127.0.0.1"
+    data_dir: Path | None = None
+    interval_s: float = 2.5  # between residents
+    rounds: int | None = None  # None: forever
+    quiet: bool = False
+
+
+@dataclass
+class Lane:
+    id: str
+    thermometer: ThermometerSimulator
+    scanner: ScannerSimulator
+
+
+async def wait_for_devices(bus: Bus, device_ids: set[str], limit: float = 30.0) -> None:
+    sub = bus.subscribe()
+    connected: set[str] = set()
+    try:
+        async with asyncio.timeout(limit):
+            while not device_ids <= connected:
+                event = await sub.get()
+                if isinstance(event, DeviceStatus) and event.state == "connected":
+                    connected.add(event.device)
+    finally:
+        sub.close()
+
+
+async def present(lane: Lane, resident: Resident) -> None:
+    """What happens at the gate: wrist to the thermometer, then the code to the scanner."""
+    if resident.temperature is not None:
+        await lane.thermometer.send_reading(resident.temperature, 21.5)
+        await asyncio.sleep(0.4)
+    if resident.raw is not None:
+        await lane.scanner.send_scan(resident.raw)
+    elif resident.code is not None:
+        await lane.scanner.scan(resident.code)
+
+
+def describe(event: GatewayEvent) -> str | None:
+    if isinstance(event, ScreeningDecided):
+        temp = f"{event.temperature:.1f} °C" if event.temperature is not None else "no reading"
+        return f"  -> {event.lane}: {event.outcome.value:7} {event.reason} ({temp})"
+    if isinstance(event, DeviceInputRejected) and event.notice:
+        return f"  -> {event.lane}: {event.notice} ({event.reason})"
+    return None
+
+
+async def echo_decisions(bus: Bus, say: Callable[[str], None]) -> None:
+    sub = bus.subscribe()
+    try:
+        while True:
+            line = describe(await sub.get())
+            if line:
+                say(line)
+    finally:
+        sub.close()
+
+
+async def play(
+    ws: Workspace, lanes: list[Lane], opts: DemoOptions, say: Callable[[str], None]
+) -> None:
+    rounds = itertools.count() if opts.rounds is None else range(opts.rounds)
+    n = 0
+    for _ in rounds:
+        for resident in residents(ws.issuer):
+            lane = lanes[n % len(lanes)]
+            n += 1
+            say(f"resident {n} at {lane.id}: expect {resident.label}")
+            await present(lane, resident)
+            await asyncio.sleep(opts.interval_s)
+
+
+def banner(ws: Workspace, opts: DemoOptions) -> str:
+    users = "\n".join(f"      {user:10} {pw}" for user, pw in ws.passwords.items())
+    return (
+        "\n  Community checkpoint gateway - demo (all devices simulated)\n"
+        f"  Open http://{opts.host}:{opts.port}/ and log in:\n{users}\n"
+        f"  Files (keys, config, database): {ws.root}\n"
+        "  Ctrl-C stops the demo.\n"
+    )
+
+
+async def run_demo(opts: DemoOptions, say: Callable[[str], None] = print) -> None:
+    root = opts.data_dir or Path(tempfile.mkdtemp(prefix="edge-gateway-demo-"))
+    root.mkdir(parents=True, exist_ok=True)
+    async with contextlib.AsyncExitStack() as stack:
+        lanes: list[Lane] = []
+        ports: list[LanePorts] = []
+        for lane_id, name, protocol in LANES:
+            thermometer = await stack.enter_async_context(
+                ThermometerSimulator(protocol, link=root / f"{lane_id}-thermometer.tty")
+            )
+            scanner = await stack.enter_async_context(
+                ScannerSimulator("CR", aim=True, link=root / f"{lane_id}-scanner.tty")
+            )
+            lanes.append(Lane(lane_id, thermometer, scanner))
+            ports.append(LanePorts(lane_id, name, protocol, thermometer.path, scanner.path))
+        ws = make_workspace(root, ports, web_port=opts.port, web_host=opts.host)
+        gateway = Gateway(load_config(ws.config), source=ws.config)
+        quiet: Callable[[str], None] = (lambda _line: None) if opts.quiet else say
+        async with asyncio.TaskGroup() as tasks:
+            gateway_task = tasks.create_task(gateway.run(), name="gateway")
+            tasks.create_task(echo_decisions(gateway.bus, quiet), name="demo-echo")
+            devices = {f"{lane.id}-{kind}" for lane in lanes for kind in ("thermometer", "scanner")}
+            await wait_for_devices(gateway.bus, devices)
+            # a GY-MCU90614 stays silent until the gateway's "continuous output" command lands
+            async with asyncio.timeout(30):
+                while not all(lane.thermometer.streaming for lane in lanes):
+                    await asyncio.sleep(0.05)
+            say(banner(ws, opts))
+            await play(ws, lanes, opts, quiet)
+            await asyncio.sleep(opts.interval_s)
+            gateway_task.cancel()

@@ -1,0 +1,109 @@
+"""A throw-away gateway installation for the demo (and for tests and benchmarks that want one).
+
+Everything a real installation has, made up on the spot: pass-signing keys (the gateway gets
+only the public one), a status list, staff accounts with random passwords, a session key, the
+admission policy and a gateway configuration pointing at simulated devices.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edge.demo.residents import REVOKED_PASS, PassIssuer, write_status_list
+from edge.verify.community_pass import generate_keypair, load_private_key
+
+KID = "demo-community-2026"
+
+
+@dataclass(frozen=True, slots=True)
+class LanePorts:
+    lane: str
+    name: str
+    thermometer_protocol: str
+    thermometer_port: Path
+    scanner_port: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    root: Path
+    config: Path
+    issuer: PassIssuer
+    passwords: dict[str, str] = field(default_factory=dict)  # username -> password
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+    path.chmod(0o600)
+
+
+def make_workspace(
+    root: Path,
+    lanes: list[LanePorts],
+    *,
+    web_port: int,
+    web_host: str = "127.0.0.1",
+    pairing_window_s: float = 8.0,
+    extra_toml: str = "",
+) -> Workspace:
+    root.mkdir(parents=True, exist_ok=True)
+    keys = root / "keys"
+    keys.mkdir(exist_ok=True)
+    private_pem, public_pem = generate_keypair("Ed25519", KID)
+    forged_pem, _ = generate_keypair("Ed25519", KID)
+    _write_private(keys / f"{KID}.key.pem", private_pem)
+    _write_private(keys / "forger.key.pem", forged_pem)
+    (keys / f"{KID}.pub.pem").write_bytes(public_pem)
+    issuer = PassIssuer(
+        key=load_private_key(keys / f"{KID}.key.pem"),
+        forged_key=load_private_key(keys / "forger.key.pem"),
+        kid=KID,
+        issuer="demo-community",
+    )
+    write_status_list(root / "status-list.json", {REVOKED_PASS: "red"}, issuer.issuer)
+    (root / "policy.toml").write_text(
+        (Path(__file__).parents[2] / "config" / "policy.toml").read_text()
+        if (Path(__file__).parents[2] / "config" / "policy.toml").exists()
+        else "fever_threshold_c = 37.3\n"
+    )
+    passwords = {"staff": secrets.token_urlsafe(9), "supervisor": secrets.token_urlsafe(9)}
+    _write_private(root / "session.key", secrets.token_bytes(32).hex().encode())
+    web_toml = write_users(root, passwords, web_host=web_host, web_port=web_port)
+
+    parts = [
+        '[gateway]\nid = "demo-gateway"\nname = "Demo community"\ndata_dir = "data"\n',
+        '[storage]\nsynchronous = "NORMAL"\n',
+        '[checkpoint]\npolicy_file = "policy.toml"\n',
+    ]
+    for lane in lanes:
+        parts.append(
+            f'[[checkpoint.lanes]]\nid = "{lane.lane}"\nname = "{lane.name}"\n'
+            f"pairing_window_s = {pairing_window_s}\n"
+        )
+    for lane in lanes:
+        parts.append(
+            f'[[devices]]\nid = "{lane.lane}-thermometer"\nlane = "{lane.lane}"\n'
+            f'kind = "thermometer"\ntransport = "serial"\n'
+            f'protocol = "{lane.thermometer_protocol}"\nport = "{lane.thermometer_port}"\n'
+        )
+        parts.append(
+            f'[[devices]]\nid = "{lane.lane}-scanner"\nlane = "{lane.lane}"\n'
+            f'kind = "scanner"\ntransport = "serial"\nprotocol = "scanner"\n'
+            f'port = "{lane.scanner_port}"\noptions = {{ suffix = "CR", aim = true }}\n'
+        )
+    parts.append(
+        "[verifiers.community_pass]\n"
+        f'public_keys = ["keys/{KID}.pub.pem"]\nstatus_list = "status-list.json"\n'
+    )
+    parts.append(web_toml)
+    parts.append(extra_toml)
+    config = root / "gateway.toml"
+    config.write_text("\n".join(p for p in parts if p))
+    return Workspace(root, config, issuer, passwords)
+
+
+def write_users(root: Path, passwords: dict[str, str], *, web_host: str, web_port: int) -> str:
+    """Write the users file; return the ``[web]`` section that names it."""
+    return f'[web]\nhost = "{web_host}"\nport = {web_port}\n'

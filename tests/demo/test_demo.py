@@ -1,0 +1,29 @@
+"""The demo shows every outcome a checkpoint worker meets, end to end through real ptys."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from edge.demo.runner import DemoOptions, run_demo
+from tests.brokers import free_port
+
+
+async def test_one_round_of_the_demo_produces_every_outcome(tmp_path: Path) -> None:
+    lines: list[str] = []
+    opts = DemoOptions(port=free_port(), data_dir=tmp_path, interval_s=0.6, rounds=1)
+    await run_demo(opts, say=lines.append)
+    with sqlite3.connect(tmp_path / "data" / "gateway.db") as db:
+        reasons = {r for (r,) in db.execute("SELECT reason FROM screenings")}
+    assert {
+        "fever 38.1 °C",
+        "code red",
+        "code expired",
+        "signature invalid",
+        "code yellow",
+        "temperature 37.1 °C: measure again",
+        "no temperature yet: measure again",
+    } <= reasons
+    assert any(r.startswith("code green") for r in reasons)
+    assert any("unreadable code: scan again" in line for line in lines)
+    assert any("log in" in line for line in lines)
