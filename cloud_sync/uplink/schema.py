@@ -1,0 +1,62 @@
+"""The uplink's tables (migration set ``uplink``); append-only steps."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from edge.store import MigrationSet
+
+MIGRATIONS = MigrationSet("uplink")
+
+
+@MIGRATIONS
+def create_outbox(db: sqlite_utils.Database) -> None:
+    # AUTOINCREMENT: ids never go back, so the drain's (priority, id) cursor never skips a row.
+    db.execute(
+        """CREATE TABLE uplink_outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            priority INTEGER NOT NULL,
+            stream TEXT NOT NULL,
+            key TEXT NOT NULL,
+            rev INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            topic TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            created_at REAL NOT NULL,
+            held INTEGER NOT NULL DEFAULT 0,
+            replaceable INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX uplink_outbox_drain ON uplink_outbox (held, priority, id)")
+    db.execute(
+        "CREATE UNIQUE INDEX uplink_outbox_latest ON uplink_outbox (stream, key)"
+        " WHERE replaceable = 1"
+    )
+
+
+@MIGRATIONS
+def create_counters(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE TABLE uplink_seq (stream TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)")
+    db.execute(
+        "CREATE TABLE uplink_revs (stream TEXT NOT NULL, key TEXT NOT NULL,"
+        " rev INTEGER NOT NULL, PRIMARY KEY (stream, key))"
+    )
+    db.execute("CREATE TABLE uplink_state (name TEXT PRIMARY KEY, value)")
+
+
+@MIGRATIONS
+def create_windows(db: sqlite_utils.Database) -> None:
+    # One row per lane and window the uplink knows of: whether it must be (re)computed,
+    # whether the clock was in doubt while it was open, and what was last sent.
+    db.execute(
+        """CREATE TABLE uplink_windows (
+            lane TEXT NOT NULL,
+            start REAL NOT NULL,
+            dirty INTEGER NOT NULL DEFAULT 1,
+            doubt INTEGER NOT NULL DEFAULT 0,
+            evicted INTEGER NOT NULL DEFAULT 0,
+            digest TEXT,
+            PRIMARY KEY (lane, start)
+        )"""
+    )
+    db.execute("CREATE INDEX uplink_windows_dirty ON uplink_windows (dirty, start)")

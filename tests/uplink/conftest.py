@@ -1,0 +1,73 @@
+"""Fixtures for the uplink tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cloud_sync.uplink import UplinkService, UplinkSettings
+from edge.runtime.bus import Bus
+from edge.store import Store
+from firmware_interfaces.transports.mqtt import MqttSettings
+from tests.brokers import Mosquitto
+from tests.uplink.helpers import Collector, collect, open_store
+
+
+def make_settings(tmp_path: Path, broker: Mosquitto, **kwargs: Any) -> UplinkSettings:
+    base: dict[str, Any] = {
+        "gateway_id": "gw-a",
+        "broker_host": broker.host,
+        "broker_port": broker.port,
+        "tls": False,
+        "hmac_key_file": tmp_path / "keys" / "hmac.key",
+        "backoff_initial_s": 0.1,
+        "backoff_max_s": 0.5,
+        "clock_check": "trust",
+        "window_settle_s": 0,
+    }
+    base.update(kwargs)
+    return UplinkSettings(**base)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = open_store(tmp_path / "gateway.db")
+    yield s  # type: ignore[misc]
+    s.close()
+
+
+@pytest.fixture
+async def collector(mosquitto: Mosquitto) -> AsyncIterator[Collector]:
+    found = Collector()
+    ready = asyncio.Event()
+    task = asyncio.create_task(
+        collect(MqttSettings(host=mosquitto.host, port=mosquitto.port, client_id="collector",
+                             backoff_initial=0.1, backoff_max=0.5), found, ready)
+    )
+    await asyncio.wait_for(ready.wait(), 10)
+    yield found
+    task.cancel()
+
+
+@pytest.fixture
+async def run_service() -> AsyncIterator[Callable[..., UplinkService]]:
+    tasks: list[asyncio.Task[None]] = []
+
+    def start(settings: UplinkSettings, store: Store, bus: Bus | None = None,
+              **kwargs: Any) -> UplinkService:
+        service = UplinkService(settings, store, bus or Bus(), **kwargs)
+        tasks.append(asyncio.create_task(service.run()))
+        return service
+
+    yield start
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        try:
+            await task
+        except (asyncio.CancelledError, Exception):  # noqa: S110 (stopping)
+            pass
