@@ -1,0 +1,133 @@
+"""``create_app(settings, service)``: the gateway's local web app, and a server to run it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from edge.runtime.service import CheckpointService
+from edge.web import live, pages, routes_auth, routes_screenings, routes_status
+from edge.web.auth import Authenticator
+from edge.web.settings import WebSettings
+from edge.web.users import load_session_secret, load_users, require_users_file
+
+DESCRIPTION = (
+    "The community checkpoint gateway's local API: screenings and their decisions, supervisor"
+    " overrides (audited), devices, lanes, the admission policy, and a live event stream."
+    " Log in with POST /api/login (cookie, or the returned token as a bearer), or send HTTP"
+    " Basic credentials."
+)
+
+
+def _router_paths(routers: Sequence[APIRouter]) -> set[str]:
+    return {getattr(route, "path", "") for router in routers for route in router.routes}
+
+
+def create_app(
+    settings: WebSettings,
+    service: CheckpointService,
+    *,
+    routers: Sequence[APIRouter] = (),
+    nav_links: Sequence[tuple[str, str]] | None = None,
+    clock: Callable[[], float] = time.time,
+    environ: Mapping[str, str] = os.environ,
+) -> FastAPI:
+    """Build the app. Raises :class:`edge.web.errors.WebConfigError` (naming the key) when the
+    users file or the session secret is missing or unusable: no page without logins.
+
+    ``routers`` (the storeroom's, the uplink's) are mounted as given; ``nav_links`` are
+    ``(label, href)`` pairs for the page's menu; by default ``/storeroom`` is linked when a
+    mounted router serves it.
+    """
+    accounts = load_users(require_users_file(settings))
+    secret = load_session_secret(settings, environ)
+    if nav_links is None:
+        nav_links = [("Storeroom", "/storeroom")] if "/storeroom" in _router_paths(routers) else []
+
+    app = FastAPI(
+        title="Community checkpoint gateway",
+        description=DESCRIPTION,
+        version="1",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.service = service
+    app.state.authenticator = Authenticator(settings, accounts, secret, clock=clock)
+    app.state.live = live.LiveHub()
+
+    app.include_router(pages.create_router(nav_links))
+    app.include_router(routes_auth.create_router())
+    app.include_router(routes_screenings.create_router())
+    app.include_router(routes_status.create_router())
+    app.include_router(live.create_router())
+    for router in routers:
+        app.include_router(router)
+    static = Path(str(resources.files("edge.web").joinpath("static")))
+    app.mount("/static", StaticFiles(directory=static), name="static")
+    return app
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The gateway handles SIGTERM/SIGINT itself (it cancels this server's task).
+        yield
+
+
+class WebServer:
+    """Runs the app with uvicorn on the current event loop (the bus lives there).
+
+    ``await server.run()`` serves until cancelled; on cancellation the live streams are closed
+    first so the shutdown does not wait for browsers. ``started`` is set once listening, and
+    ``port`` is then the bound port (useful with ``port = 0``).
+    """
+
+    def __init__(self, app: FastAPI, settings: WebSettings) -> None:
+        self.app = app
+        self.settings = settings
+        self.started = asyncio.Event()
+        self.port: int | None = None
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=3,
+        )
+        self._server = _Server(config)
+
+    async def run(self) -> None:
+        serving = asyncio.ensure_future(self._server.serve())
+        try:
+            while not self._server.started:
+                if serving.done():
+                    # uvicorn logs why (port in use, ...) and exits; say it as an error here.
+                    with contextlib.suppress(SystemExit):
+                        await serving
+                    raise OSError(
+                        f"the web server could not listen on {self.settings.host}:"
+                        f"{self.settings.port} (see the log above)"
+                    )
+                await asyncio.sleep(0.01)
+            sockets = [s for srv in self._server.servers for s in (srv.sockets or [])]
+            self.port = int(sockets[0].getsockname()[1]) if sockets else self.settings.port
+            self.started.set()
+            await asyncio.shield(serving)
+        finally:
+            hub: live.LiveHub = self.app.state.live
+            hub.close_all()
+            self._server.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError, SystemExit):
+                await serving

@@ -1,0 +1,123 @@
+"""``GET /api/live``: server-sent events fed by the gateway's bus, one write per event.
+
+On connect the stream sends a snapshot (lanes, each lane's latest screening, recent screenings,
+devices), then every bus event as it is published, each as its own ``data:`` message flushed at
+once (the page's latency budget is milliseconds, so nothing is batched). A comment line every
+``heartbeat_s`` keeps proxies and the browser's idle timers quiet. If the bus dropped events for
+this slow client, a fresh snapshot follows so the page is never left wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from edge.runtime.service import CheckpointService
+from edge.web.auth import CurrentUser
+from edge.web.deps import Service, Settings
+from edge.web.views import event_json, plain
+
+RETRY_MS = 2000
+
+
+class LiveHub:
+    """Ends every open stream when the server shuts down (a stream would otherwise hold the
+    server's graceful shutdown open until its timeout)."""
+
+    def __init__(self) -> None:
+        self.closing = asyncio.Event()
+        self.open_streams = 0
+
+    def close_all(self) -> None:
+        self.closing.set()
+
+
+def sse(data: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(data, ensure_ascii=False).encode("utf-8") + b"\n\n"
+
+
+def snapshot(service: CheckpointService, limit: int) -> dict[str, Any]:
+    lanes = service.lanes()
+    latest: dict[str, Any] = {}
+    for lane in lanes:
+        rows = service.list_screenings(lane=lane.id, limit=1)
+        latest[lane.id] = plain(rows[0]) if rows else None
+    return {
+        "type": "snapshot",
+        "lanes": [plain(lane) for lane in lanes],
+        "latest": latest,
+        "screenings": [plain(s) for s in service.list_screenings(limit=limit)],
+        "devices": [plain(d) for d in service.devices()],
+        "policy_version": service.policy().get("version"),
+    }
+
+
+async def stream(
+    service: CheckpointService, hub: LiveHub, *, heartbeat_s: float, limit: int
+) -> AsyncIterator[bytes]:
+    # Subscribe before the snapshot so nothing falls between them (a duplicate is harmless).
+    sub = service.bus.subscribe()
+    closing = asyncio.ensure_future(hub.closing.wait())
+    getter: asyncio.Future[Any] | None = None
+    hub.open_streams += 1
+    try:
+        yield f"retry: {RETRY_MS}\n\n".encode()
+        yield sse(snapshot(service, limit))
+        dropped = sub.dropped
+        while True:
+            if getter is None:
+                getter = asyncio.ensure_future(sub.get())
+            done, _ = await asyncio.wait(
+                {getter, closing}, timeout=heartbeat_s, return_when=asyncio.FIRST_COMPLETED
+            )
+            if closing in done:
+                return
+            if getter in done:
+                event, getter = getter.result(), None
+                if sub.dropped != dropped:
+                    dropped = sub.dropped
+                    yield sse(snapshot(service, limit))
+                yield sse(event_json(event))
+            else:
+                yield b": heartbeat\n\n"
+    finally:
+        hub.open_streams -= 1
+        sub.close()
+        for future in (getter, closing):
+            if future is not None:
+                future.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await future
+
+
+def create_router() -> APIRouter:
+    router = APIRouter(tags=["live"])
+
+    @router.get(
+        "/api/live",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )
+    async def live(
+        request: Request, service: Service, settings: Settings, user: CurrentUser
+    ) -> StreamingResponse:
+        """Server-sent events: a ``snapshot``, then every gateway event as JSON with its
+        ``type`` (ScreeningDecided, ScreeningPending, DecisionOverridden, DeviceStatus,
+        DeviceInputRejected, PolicyChanged, ...)."""
+        hub: LiveHub = request.app.state.live
+        body = stream(
+            service, hub, heartbeat_s=settings.heartbeat_s, limit=settings.snapshot_screenings
+        )
+        return StreamingResponse(
+            body,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    return router

@@ -1,0 +1,345 @@
+// The checkpoint page: log in, then follow /api/live (server-sent events) and draw each lane's
+// decision the moment it arrives. All data goes in with textContent, never as HTML.
+"use strict";
+
+const OUTCOMES = ["ADMIT", "DENY", "RECHECK"];
+const KEEP_RECENT = 50;
+const state = {
+  user: null,
+  lanes: new Map(),      // id -> lane view
+  shown: new Map(),      // lane id -> {kind: "idle"|"pending"|"decision"|"notice", ...}
+  screenings: new Map(), // id -> screening (for the recent list and overrides)
+  recent: [],            // screening ids, newest first
+  devices: new Map(),
+  source: null,
+  countsTimer: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function clock(at) {
+  return at ? new Date(at * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }) : "";
+}
+
+function celsius(t) {
+  return t === null || t === undefined ? "no temperature" : `${Number(t).toFixed(1)} °C`;
+}
+
+function words(code) {
+  return code ? String(code).replace(/[_-]+/g, " ") : "";
+}
+
+async function api(path, options) {
+  const response = await fetch(path, Object.assign({ credentials: "same-origin", headers: { "Content-Type": "application/json" } }, options || {}));
+  let body = null;
+  try { body = await response.json(); } catch (_) { body = null; }
+  if (!response.ok) {
+    const detail = body && body.detail ? (typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail)) : response.statusText;
+    const error = new Error(detail);
+    error.status = response.status;
+    throw error;
+  }
+  return body;
+}
+
+// ---- login ---------------------------------------------------------------------------------
+function showLogin(message) {
+  closeLive();
+  state.user = null;
+  $("app").hidden = true;
+  $("who").hidden = true;
+  $("connection").hidden = true;
+  $("login").hidden = false;
+  $("login-error").textContent = message || "";
+  $("username").focus();
+}
+
+function showApp(user) {
+  state.user = user;
+  $("login").hidden = true;
+  $("app").hidden = false;
+  $("who").hidden = false;
+  $("who-name").textContent = `${user.username} (${user.role})`;
+  document.body.classList.toggle("supervisor", !!user.supervisor);
+  openLive();
+}
+
+async function start() {
+  try {
+    showApp(await api("/api/me"));
+  } catch (error) {
+    if (error.status === 401) showLogin("");
+    else { showLogin(""); $("login-error").textContent = "The gateway does not answer; retrying…"; setTimeout(start, 3000); }
+  }
+}
+
+$("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("login-error").textContent = "";
+  try {
+    const user = await api("/api/login", { method: "POST", body: JSON.stringify({ username: $("username").value.trim(), password: $("password").value }) });
+    $("password").value = "";
+    showApp(user);
+  } catch (error) {
+    $("login-error").textContent = error.status ? error.message : "The gateway does not answer.";
+  }
+});
+
+$("logout").addEventListener("click", async () => {
+  try { await api("/api/logout", { method: "POST" }); } catch (_) { /* logged out locally anyway */ }
+  showLogin("Logged out.");
+});
+
+// ---- live channel --------------------------------------------------------------------------
+function closeLive() {
+  if (state.source) { state.source.close(); state.source = null; }
+}
+
+function openLive() {
+  closeLive();
+  const source = new EventSource("/api/live");
+  state.source = source;
+  source.onopen = () => { $("connection").hidden = true; };
+  source.onmessage = (message) => {
+    let event;
+    try { event = JSON.parse(message.data); } catch (_) { return; }
+    handle(event);
+  };
+  source.onerror = () => {
+    if (state.source !== source) return;
+    $("connection").hidden = false;
+    // The browser retries by itself after a network error; after an HTTP error (a 401 when
+    // the session expired) it gives up, so find out why and log in or retry.
+    if (source.readyState === EventSource.CLOSED) {
+      closeLive();
+      setTimeout(async () => {
+        try { await api("/api/me"); openLive(); }
+        catch (error) { if (error.status === 401) showLogin("Your session ended: log in again."); else openLive(); }
+      }, 2000);
+    }
+  };
+}
+
+const handlers = {
+  snapshot(event) {
+    state.lanes.clear();
+    for (const lane of event.lanes) state.lanes.set(lane.id, lane);
+    state.devices.clear();
+    for (const device of event.devices) state.devices.set(device.id, device);
+    state.screenings.clear();
+    state.recent = [];
+    for (const s of event.screenings) { state.screenings.set(s.id, s); state.recent.push(s.id); }
+    for (const lane of event.lanes) {
+      const latest = event.latest[lane.id];
+      if (lane.waiting_for) state.shown.set(lane.id, { kind: "pending", waiting_for: lane.waiting_for });
+      else if (latest) { state.screenings.set(latest.id, latest); state.shown.set(lane.id, { kind: "decision", id: latest.id }); }
+      else state.shown.set(lane.id, { kind: "idle" });
+    }
+    $("policy-version").textContent = event.policy_version || "?";
+    renderLanes(); renderDevices(); renderRecent();
+  },
+  ScreeningDecided(event) {
+    const s = {
+      id: event.screening_id, lane: event.lane, decided_at: event.at, outcome: event.outcome,
+      decided_outcome: event.outcome, reason: event.reason, rule: event.rule,
+      temperature: event.temperature, code_type: event.code_type, code_status: event.code_status,
+      complete: event.complete, override_user: null, override_reason: null,
+    };
+    state.screenings.set(s.id, s);
+    state.recent = [s.id, ...state.recent.filter((id) => id !== s.id)].slice(0, KEEP_RECENT);
+    state.shown.set(s.lane, { kind: "decision", id: s.id });
+    renderLane(s.lane); renderRecent(); refreshCountsSoon();
+  },
+  ScreeningPending(event) {
+    state.shown.set(event.lane, { kind: "pending", waiting_for: event.waiting_for, temperature: event.temperature, code_type: event.code_type, at: event.at });
+    renderLane(event.lane);
+  },
+  DeviceInputRejected(event) {
+    if (!event.lane) return;
+    state.shown.set(event.lane, { kind: "notice", notice: event.notice || "unreadable input: try again", reason: event.reason, at: event.at });
+    renderLane(event.lane);
+  },
+  DecisionOverridden(event) {
+    const s = state.screenings.get(event.screening_id);
+    if (s) { s.outcome = event.after; s.override_user = event.user; s.override_reason = event.reason; }
+    renderLane(event.lane); renderRecent(); refreshCountsSoon();
+    if ($("audit").open) loadOverrides();
+  },
+  DeviceStatus(event) {
+    const device = state.devices.get(event.device) || { id: event.device, kind: event.kind, lane: null, transport: "", rejected: {} };
+    Object.assign(device, { state: event.state, reason: event.reason, since: event.at });
+    state.devices.set(device.id, device);
+    renderDevices();
+  },
+  PolicyChanged(event) { $("policy-version").textContent = event.version; },
+};
+
+function handle(event) {
+  const handler = handlers[event.type];
+  if (handler) handler(event);
+}
+
+function refreshCountsSoon() {
+  clearTimeout(state.countsTimer);
+  state.countsTimer = setTimeout(async () => {
+    try {
+      for (const lane of await api("/api/lanes")) {
+        state.lanes.set(lane.id, lane);
+        renderCounts(lane.id);
+      }
+    } catch (_) { /* the next event or snapshot brings them */ }
+  }, 250);
+}
+
+// ---- drawing -------------------------------------------------------------------------------
+function laneNode(id) {
+  let node = document.querySelector(`.lane[data-lane="${CSS.escape(id)}"]`);
+  if (!node) {
+    const lane = state.lanes.get(id) || { id, name: id };
+    node = el("article", { class: "lane", "data-lane": id },
+      el("header", {}, el("h2", { text: lane.name || id }), el("div", { class: "counts" })),
+      el("div", { class: "decision idle", "aria-live": "assertive", "aria-atomic": "true" }));
+    $("lanes").append(node);
+  }
+  return node;
+}
+
+function renderLanes() {
+  $("lanes").replaceChildren();
+  for (const id of state.lanes.keys()) renderLane(id);
+}
+
+function renderCounts(id) {
+  const lane = state.lanes.get(id);
+  const counts = (lane && lane.counts_today) || {};
+  laneNode(id).querySelector(".counts").replaceChildren(
+    el("span", {}, "today ", el("b", { text: counts.total || 0 })),
+    ...OUTCOMES.map((o) => el("span", {}, `${o} `, el("b", { text: counts[o] || 0 }))));
+}
+
+function overrideButton(s) {
+  if (!state.user || !state.user.supervisor) return null;
+  return el("button", { type: "button", class: "override", "data-screening": s.id, onclick: () => openOverride(s.id) }, "Override");
+}
+
+function overrideNote(s) {
+  if (!s.override_user) return null;
+  return el("div", { class: "note" }, `Overridden by ${s.override_user} (policy said ${s.decided_outcome}): ${s.override_reason || ""}`);
+}
+
+function renderLane(id) {
+  const node = laneNode(id);
+  renderCounts(id);
+  const panel = node.querySelector(".decision");
+  const shown = state.shown.get(id) || { kind: "idle" };
+  let cls = "decision idle";
+  let children = [el("div", { class: "outcome" }, "Ready"), el("div", { class: "reason" }, "next resident please")];
+  if (shown.kind === "pending") {
+    cls = "decision pending";
+    const have = shown.waiting_for === "code" ? (shown.temperature !== null && shown.temperature !== undefined ? celsius(shown.temperature) : "") : words(shown.code_type);
+    children = [el("div", { class: "outcome" }, "WAIT"), el("div", { class: "reason" }, `waiting for ${shown.waiting_for}`),
+      el("div", { class: "facts" }, have ? el("span", {}, have) : null, el("time", {}, clock(shown.at)))];
+  } else if (shown.kind === "notice") {
+    cls = "decision notice";
+    children = [el("div", { class: "outcome" }, "SCAN AGAIN"), el("div", { class: "reason" }, shown.notice),
+      el("div", { class: "facts" }, el("time", {}, clock(shown.at)))];
+  } else if (shown.kind === "decision") {
+    const s = state.screenings.get(shown.id);
+    if (s) {
+      cls = `decision ${s.outcome}`;
+      children = [
+        el("div", { class: "outcome" }, s.outcome),
+        el("div", { class: "reason" }, s.reason),
+        el("div", { class: "facts" }, el("span", {}, celsius(s.temperature)), el("span", {}, words(s.code_type) || "no code"),
+          s.code_status ? el("span", {}, `code ${words(s.code_status)}`) : null, el("time", {}, clock(s.decided_at))),
+        overrideNote(s), overrideButton(s)];
+    }
+  }
+  panel.className = cls;
+  panel.dataset.kind = shown.kind;
+  panel.dataset.screening = shown.id || "";
+  panel.replaceChildren(...children.filter(Boolean));
+}
+
+function renderDevices() {
+  const items = [...state.devices.values()].sort((a, b) => (a.lane || "").localeCompare(b.lane || "") || a.id.localeCompare(b.id));
+  $("devices").replaceChildren(...items.map((d) => {
+    const rejected = Object.values(d.rejected || {}).reduce((a, b) => a + b, 0);
+    return el("li", { "data-device": d.id },
+      el("div", {}, el("b", { text: d.id }), " ", el("span", { class: `badge ${d.state}`, text: d.state })),
+      el("div", { class: "small" }, [words(d.kind), d.lane ? `lane ${d.lane}` : null, d.reason].filter(Boolean).join(" · ")),
+      rejected ? el("div", { class: "small" }, `${rejected} unreadable input(s)`) : null);
+  }));
+}
+
+function renderRecent() {
+  $("recent").replaceChildren(...state.recent.map((id) => state.screenings.get(id)).filter(Boolean).map((s) =>
+    el("li", { "data-screening": s.id },
+      el("span", { class: `badge ${s.outcome}`, text: s.outcome }),
+      el("span", {}, s.reason),
+      el("span", { class: "small" }, `${clock(s.decided_at)} · ${s.lane} · ${celsius(s.temperature)} · ${words(s.code_type) || "no code"} · #${s.id}`),
+      s.override_user ? el("span", { class: "over" }, `overridden by ${s.override_user}: ${s.override_reason || ""}`) : null,
+      overrideButton(s))));
+}
+
+async function loadOverrides() {
+  try {
+    const rows = await api("/api/overrides");
+    $("overrides").replaceChildren(...rows.map((o) => el("li", {},
+      el("span", { class: "small" }, `${new Date(o.at * 1000).toLocaleString()} · #${o.screening_id}`),
+      el("span", {}, `${o.user}: ${o.before} → ${o.after}`), el("span", {}, o.reason))));
+  } catch (error) {
+    $("overrides").replaceChildren(el("li", {}, `could not load: ${error.message}`));
+  }
+}
+$("audit").addEventListener("toggle", () => { if ($("audit").open) loadOverrides(); });
+
+// ---- override dialog -----------------------------------------------------------------------
+let overriding = null;
+
+function openOverride(id) {
+  const s = state.screenings.get(id);
+  if (!s) return;
+  overriding = id;
+  $("override-id").textContent = `#${id}`;
+  $("override-current").textContent = `Now ${s.outcome}: ${s.reason}`;
+  $("override-outcome").replaceChildren(...OUTCOMES.filter((o) => o !== s.outcome).map((o) => el("option", { value: o, text: o })));
+  $("override-reason").value = "";
+  $("override-error").textContent = "";
+  $("override-dialog").showModal();
+  $("override-reason").focus();
+}
+
+$("override-cancel").addEventListener("click", () => $("override-dialog").close());
+$("override-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const reason = $("override-reason").value.trim();
+  if (!reason) { $("override-error").textContent = "Give a reason."; return; }
+  try {
+    const view = await api(`/api/screenings/${overriding}/override`, { method: "POST", body: JSON.stringify({ outcome: $("override-outcome").value, reason }) });
+    state.screenings.set(view.id, Object.assign(state.screenings.get(view.id) || {}, view));
+    renderLane(view.lane); renderRecent();
+    $("override-dialog").close();
+  } catch (error) {
+    if (error.status === 401) { $("override-dialog").close(); showLogin("Your session ended: log in again."); return; }
+    $("override-error").textContent = error.message;
+  }
+});
+
+start();
