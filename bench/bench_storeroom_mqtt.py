@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import json
 import multiprocessing as mp
+import os
 import random
 import resource
 import sys
@@ -62,7 +63,8 @@ def cpu_seconds() -> float:
 class Meter:
     """CPU and wall clock from the first counted reading to the last."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Any = None) -> None:
+        self.progress = progress  # a shared counter the main process watches
         self.count = 0
         self.first_wall = self.first_cpu = 0.0
         self.last_wall = self.last_cpu = 0.0
@@ -72,6 +74,8 @@ class Meter:
             self.first_wall, self.first_cpu = time.monotonic(), cpu_seconds()
         if count != self.count:
             self.last_wall, self.last_cpu = time.monotonic(), cpu_seconds()
+            if self.progress is not None:
+                self.progress.value = count
         self.count = count
 
     def result(self, name: str, **extra: Any) -> dict[str, Any]:
@@ -86,7 +90,13 @@ class Meter:
 
 # -- the baseline: bare paho ----------------------------------------------------------------
 def bare_subscriber(
-    host: str, port: int, qos: int, ready: Event, done: Event, out: mp.Queue[Any]
+    host: str,
+    port: int,
+    qos: int,
+    ready: Event,
+    done: Event,
+    out: mp.Queue[Any],
+    progress: Any,
 ) -> None:
     counter = {"shelf": 0, "probe": 0}
 
@@ -101,7 +111,7 @@ def bare_subscriber(
     client.on_connect = lambda c, *_: c.subscribe(f"{PREFIX}/+", qos=qos)
     client.connect(host, port)
     client.loop_start()
-    meter = Meter()
+    meter = Meter(progress)
     while not counter["probe"]:
         time.sleep(0.05)
     ready.set()
@@ -116,13 +126,36 @@ def bare_subscriber(
 
 # -- the gateway side -----------------------------------------------------------------------
 def gateway(
-    host: str, port: int, shelves: int, ready: Event, done: Event, out: mp.Queue[Any]
+    host: str,
+    port: int,
+    shelves: int,
+    ready: Event,
+    done: Event,
+    out: mp.Queue[Any],
+    progress: Any,
+    profile: str | None = None,
 ) -> None:
-    asyncio.run(_gateway(host, port, shelves, ready, done, out))
+    if profile is None:
+        asyncio.run(_gateway(host, port, shelves, ready, done, out, progress))
+        return
+    import cProfile
+
+    cProfile.runctx(
+        "asyncio.run(_gateway(host, port, shelves, ready, done, out, progress))",
+        globals(),
+        {**locals(), "asyncio": asyncio},
+        profile,
+    )
 
 
 async def _gateway(
-    host: str, port: int, shelves: int, ready: Event, done: Event, out: mp.Queue[Any]
+    host: str,
+    port: int,
+    shelves: int,
+    ready: Event,
+    done: Event,
+    out: mp.Queue[Any],
+    progress: Any,
 ) -> None:
     from edge.runtime.bus import Bus
     from edge.store import Store
@@ -163,7 +196,7 @@ async def _gateway(
         sub = bus.subscribe(maxsize=100_000)  # a consumer of the bus, like the page or uplink
         service = StoreroomService(settings, store, bus)
         task = asyncio.create_task(service.run(), name="storeroom")
-        meter = Meter()
+        meter = Meter(progress)
         while service.mqtt_router is None or not service.mqtt_router.unknown_topics:  # noqa: ASYNC110
             await asyncio.sleep(0.05)  # the probe reached us: subscribed
         ready.set()
@@ -256,6 +289,7 @@ def main() -> None:
     parser.add_argument("--qos", type=int, default=0, choices=[0, 1])
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)
+    parser.add_argument("--profile", help="write a cProfile of the gateway process here")
     args = parser.parse_args()
 
     broker = None
@@ -268,10 +302,18 @@ def main() -> None:
     out: mp.Queue[Any] = ctx.Queue()
     done = ctx.Event()
     ready = [ctx.Event(), ctx.Event()]
+    progress = [ctx.Value("q", 0), ctx.Value("q", 0)]
     consumers = [
-        ctx.Process(target=gateway, args=(host, port, args.shelves, ready[0], done, out)),
-        ctx.Process(target=bare_subscriber, args=(host, port, args.qos, ready[1], done, out)),
+        ctx.Process(
+            target=gateway,
+            args=(host, port, args.shelves, ready[0], done, out, progress[0], args.profile),
+        ),
+        ctx.Process(
+            target=bare_subscriber,
+            args=(host, port, args.qos, ready[1], done, out, progress[1]),
+        ),
     ]
+    load_before = os.getloadavg()
     try:
         for p in consumers:
             p.start()
@@ -288,9 +330,19 @@ def main() -> None:
         )
         pub.start()
         pub.join()
-        time.sleep(3.0)  # let the consumers drain
+        published = out.get(timeout=60)
+        # Drain: until both consumers have everything, or neither moved for 3 s.
+        last, still = [-1, -1], time.monotonic()
+        while time.monotonic() - still < 3.0:
+            now = [v.value for v in progress]
+            if all(n >= published["sent"] for n in now):
+                break
+            if now != last:
+                last, still = now, time.monotonic()
+            time.sleep(0.1)
         done.set()
-        results = {r["name"]: r for r in (out.get(timeout=120) for _ in range(3))}
+        results = {r["name"]: r for r in (out.get(timeout=120) for _ in range(2))}
+        results["publisher"] = published
         for p in consumers:
             p.join(30)
     finally:
@@ -299,24 +351,32 @@ def main() -> None:
                 p.kill()
         if broker is not None:
             broker.stop()
+    load_after = os.getloadavg()
 
     sent = results["publisher"]["sent"]
+    offered = args.shelves * args.rate
     print(
         f"stream: {args.shelves} shelves x {args.rate:g}/s for {args.seconds:g} s, "
         f"QoS {args.qos}: {sent} readings sent in {results['publisher']['wall']:.1f} s "
         f"({sent / results['publisher']['wall']:.0f}/s)"
     )
     print(
+        f"machine: {os.cpu_count()} CPUs, load average {load_before[0]:.1f} before and "
+        f"{load_after[0]:.1f} after (other work on the machine skews the figures)"
+    )
+    # "at offered rate" = CPU per reading x readings per second: the share of one core the
+    # consumer needs to keep up, independent of whether a busy machine let it fall behind.
+    print(
         f"{'consumer':28} {'received':>9} {'dropped':>8} {'CPU s':>7} {'ms CPU/1k':>10} "
-        f"{'core share':>10}"
+        f"{'core @offered':>13} {'core measured':>13}"
     )
     for name in ("bare paho subscriber", "gateway storeroom service"):
         r = results[name]
-        per_k = r["cpu"] / max(r["received"], 1) * 1000 * 1000
-        share = r["cpu"] / r["wall"] if r["wall"] else float("nan")
+        per_reading = r["cpu"] / max(r["received"], 1)
+        measured = r["cpu"] / r["wall"] if r["wall"] else float("nan")
         print(
             f"{name:28} {r['received']:>9} {sent - r['received']:>8} {r['cpu']:>7.2f} "
-            f"{per_k:>10.1f} {share:>10.1%}"
+            f"{per_reading * 1e6:>10.1f} {per_reading * offered:>13.1%} {measured:>13.1%}"
         )
     g = results["gateway storeroom service"]
     print(
@@ -324,8 +384,11 @@ def main() -> None:
         f"open alerts={g['alerts']} bus events dropped={g['bus_dropped']} "
         f"store write errors={g['write_errors']}"
     )
-    verdict = g["cpu"] / g["wall"] < 0.5 and g["received"] == sent
-    print("target (< 0.5 core, nothing dropped):", "met" if verdict else "NOT met")
+    share = g["cpu"] / max(g["received"], 1) * offered
+    verdict = share < 0.5 and g["received"] == sent
+    print(
+        "target (< 0.5 core at the offered rate, nothing dropped):", "met" if verdict else "NOT met"
+    )
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ def default_client_factory(settings: MqttSettings) -> Callable[[], Any]:
                 client_id=settings.client_id,
                 username=settings.username,
                 password=password,
+                protocol=settings.protocol,
             )
         )
 

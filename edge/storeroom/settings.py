@@ -169,6 +169,9 @@ class MqttSettings(_Frozen):
     client_id: str = "storeroom"
     username: str | None = None
     password_file: str | None = None  # a path; never the password itself
+    #: 4 (3.1.1) by default: shelf nodes speak it, and MQTT 5's per-message properties cost
+    #: the gateway about twice the CPU per reading (see bench/bench_storeroom_mqtt.py).
+    protocol: Literal[4, 5] = 4
     topic_prefix: str = "storeroom/shelves"
     alert_topic: str = "storeroom/alerts"
 
