@@ -51,6 +51,15 @@ async def wait_for_devices(bus: Bus, device_ids: set[str], limit: float = 30.0) 
         sub.close()
 
 
+async def wait_streaming(lanes: list[Lane], limit: float = 30.0) -> None:
+    """A GY-MCU90614 stays silent until the gateway's "continuous output" command lands."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while not all(lane.thermometer.streaming for lane in lanes):
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("the simulated thermometers never started streaming")
+        await asyncio.sleep(0.05)  # the simulator offers no event to wait on
+
+
 async def present(lane: Lane, resident: Resident) -> None:
     """What happens at the gate: wrist to the thermometer, then the code to the scanner."""
     if resident.temperature is not None:
@@ -126,14 +135,12 @@ async def run_demo(opts: DemoOptions, say: Callable[[str], None] = print) -> Non
         quiet: Callable[[str], None] = (lambda _line: None) if opts.quiet else say
         async with asyncio.TaskGroup() as tasks:
             gateway_task = tasks.create_task(gateway.run(), name="gateway")
-            tasks.create_task(echo_decisions(gateway.bus, quiet), name="demo-echo")
+            echo_task = tasks.create_task(echo_decisions(gateway.bus, quiet), name="demo-echo")
             devices = {f"{lane.id}-{kind}" for lane in lanes for kind in ("thermometer", "scanner")}
             await wait_for_devices(gateway.bus, devices)
-            # a GY-MCU90614 stays silent until the gateway's "continuous output" command lands
-            async with asyncio.timeout(30):
-                while not all(lane.thermometer.streaming for lane in lanes):
-                    await asyncio.sleep(0.05)
+            await wait_streaming(lanes)
             say(banner(ws, opts))
             await play(ws, lanes, opts, quiet)
             await asyncio.sleep(opts.interval_s)
             gateway_task.cancel()
+            echo_task.cancel()
