@@ -84,7 +84,10 @@ async def run_mqtt(
     service.mqtt_router = router
     async with client_factory() as client:
         for topic_filter in router.filters:
-            await client.subscribe(topic_filter, qos=1)
+            try:
+                await client.subscribe(topic_filter, qos=1)
+            except mqtt.MqttError as exc:  # refused (ACL): the other shelves still work
+                log.error("storeroom: cannot subscribe to %s: %s", topic_filter, exc)
 
         async def receive() -> None:
             handle = service.handle

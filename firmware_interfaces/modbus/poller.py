@@ -121,6 +121,11 @@ class BusPoller:
                     await self._poll_forever(client)
                 except (ConnectionException, OSError) as exc:
                     self._all(DeviceState.UNPLUGGED, f"{self.line.port}: {exc}")
+                except Exception as exc:
+                    # A surprise from pymodbus must cost one bus a reconnect, not the gateway
+                    # its storeroom: report it, start over.
+                    log.exception("modbus poller on %s failed", self.line.port)
+                    self._all(DeviceState.UNPLUGGED, f"{self.line.port}: poller error: {exc}")
                 finally:
                     client.close()
                 await asyncio.sleep(delay)
