@@ -6,6 +6,7 @@ import argparse
 
 from edge.commands import check_config, demo, run
 from edge.verify.community_pass import command as community_pass
+from edge.web import command as web
 from firmware_interfaces.camera import command as camera
 from firmware_interfaces.simulators import command as simulate
 
@@ -17,3 +18,4 @@ def register_all(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     simulate.register(subparsers)
     community_pass.register(subparsers)
     camera.register(subparsers)
+    web.register(subparsers)

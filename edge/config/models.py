@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edge.verify.community_pass.settings import CommunityPassSettings
+from edge.web.settings import WebSettings
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
@@ -100,7 +101,7 @@ class GatewayConfig(Section):
     checkpoint: CheckpointConfig = CheckpointConfig()
     devices: list[DeviceConfig] = Field(default_factory=list)
     mqtt: MqttSection = MqttSection()
-    web: dict[str, Any] = Field(default_factory=dict)
+    web: WebSettings = WebSettings()
     verifiers: VerifiersSection = VerifiersSection()
     storeroom: dict[str, Any] | None = None
     uplink: dict[str, Any] | None = None

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from edge.demo.residents import REVOKED_PASS, PassIssuer, write_status_list
 from edge.verify.community_pass import generate_keypair, load_private_key
+from edge.web.passwords import hash_password
 
 KID = "demo-community-2026"
 
@@ -105,5 +106,16 @@ def make_workspace(
 
 
 def write_users(root: Path, passwords: dict[str, str], *, web_host: str, web_port: int) -> str:
-    """Write the users file; return the ``[web]`` section that names it."""
-    return f'[web]\nhost = "{web_host}"\nport = {web_port}\n'
+    """Write the users file (roles by name: "supervisor" supervises); return the [web] section."""
+    lines = []
+    for user, password in passwords.items():
+        role = "supervisor" if user == "supervisor" else "staff"
+        lines.append(
+            f'[[users]]\nusername = "{user}"\nrole = "{role}"\n'
+            f'password_hash = "{hash_password(password)}"\n'
+        )
+    _write_private(root / "users.toml", "\n".join(lines).encode())
+    return (
+        f'[web]\nhost = "{web_host}"\nport = {web_port}\nusers_file = "users.toml"\n'
+        'session_secret_file = "session.key"\n'
+    )

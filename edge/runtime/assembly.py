@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from fastapi import APIRouter
 from pydantic import ValidationError
 
 from edge.config import ConfigError, GatewayConfig, load_config
@@ -24,11 +25,14 @@ from edge.rules.policy import Policy, load_policy
 from edge.runtime.bus import Bus
 from edge.runtime.checkpoint import Checkpoint
 from edge.runtime.devices import DeviceRunner, build_runners
+from edge.runtime.webserver import WebServer
 from edge.store import MigrationSet, Store
 from edge.store.schema import CORE
 from edge.verify.base import Verifier, VerifierChain
 from edge.verify.community_pass import CommunityPassError
 from edge.verify.community_pass import build_verifier as build_community_pass
+from edge.web.app import create_app
+from edge.web.errors import WebConfigError
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +67,22 @@ class Gateway:
         self.store = Store(
             config.db_path, self.migrations(), synchronous=config.storage.synchronous
         )
-        self.checkpoint: Checkpoint | None = None
+        self.checkpoint = Checkpoint(
+            config, self.policy, self.store, self.verifier, self.bus, clock=clock
+        )
         self.runners: list[DeviceRunner] = build_runners(config.devices, source)
-        self.web_port: int | None = None
+        try:
+            self.app = create_app(config.web, self.checkpoint, routers=self.routers(), clock=clock)
+        except WebConfigError as exc:
+            raise ConfigError(exc.path or source, [(exc.key, exc.problem)]) from None
+        self.web = WebServer(self.app, config.web.host, config.web.port)
+
+    @property
+    def web_port(self) -> int | None:
+        return self.web.port
+
+    def routers(self) -> list[APIRouter]:
+        return []
 
     def migrations(self) -> list[MigrationSet]:
         return [CORE]
@@ -74,28 +91,32 @@ class Gateway:
         """Run until cancelled. ``ready`` is set once the web page is serving."""
         self.store.open()
         try:
-            self.checkpoint = Checkpoint(
-                self.config, self.policy, self.store, self.verifier, self.bus, clock=self.clock
-            )
             async with asyncio.TaskGroup() as tasks:
-                for name, coro in self._tasks(self.checkpoint):
+                for name, coro in self._tasks():
                     tasks.create_task(coro, name=name)
+                await self.web.started.wait()
+                log.info(
+                    "gateway %s serving on http://%s:%s/",
+                    self.config.gateway.id,
+                    self.config.web.host,
+                    self.web_port,
+                )
                 if ready is not None:
                     ready.set()
         finally:
-            if self.checkpoint is not None:
-                await self.checkpoint.shutdown()
-                self.checkpoint.flush_rejected()
+            await self.checkpoint.shutdown()
+            self.checkpoint.flush_rejected()
             self.store.close()
 
-    def _tasks(self, checkpoint: Checkpoint) -> list[tuple[str, Coroutine[Any, Any, None]]]:
+    def _tasks(self) -> list[tuple[str, Coroutine[Any, Any, None]]]:
+        checkpoint = self.checkpoint
         tasks: list[tuple[str, Coroutine[Any, Any, None]]] = [
-            ("checkpoint-chores", checkpoint.run())
+            ("checkpoint-chores", checkpoint.run()),
+            ("web", self.web.serve()),
         ]
         for runner in self.runners:
-            tasks.append(
-                (f"device:{runner.device_id}", runner.run(checkpoint.emitter(runner.device_id)))
-            )
+            emit = checkpoint.emitter(runner.device_id)
+            tasks.append((f"device:{runner.device_id}", runner.run(emit)))
         return tasks
 
 
@@ -135,8 +156,6 @@ async def run_gateway(path: Path) -> None:
     assert main is not None
 
     def reload() -> None:
-        if gateway.checkpoint is None:
-            return
         task = loop.create_task(gateway.checkpoint.reload_policy())
         task.add_done_callback(_log_reload)
 

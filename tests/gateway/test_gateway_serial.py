@@ -10,45 +10,10 @@ from pathlib import Path
 import pytest
 
 from edge.config import load_config
+from edge.demo.workspace import LanePorts, make_workspace
 from edge.events import DeviceInputRejected, DeviceStatus, ScreeningPending
 from edge.runtime.assembly import Gateway
 from firmware_interfaces.simulators.devices import ScannerSimulator, ThermometerSimulator
-
-
-def write_config(tmp: Path, thermometer: Path, scanner: Path) -> Path:
-    (tmp / "policy.toml").write_text("fever_threshold_c = 37.3\n")
-    cfg = tmp / "gateway.toml"
-    cfg.write_text(
-        f"""
-[gateway]
-id = "test-gw"
-data_dir = "data"
-
-[checkpoint]
-policy_file = "policy.toml"
-[[checkpoint.lanes]]
-id = "gate"
-pairing_window_s = 5
-
-[[devices]]
-id = "thermo"
-lane = "gate"
-kind = "thermometer"
-transport = "serial"
-protocol = "gy-mcu90614"
-port = "{thermometer}"
-
-[[devices]]
-id = "scanner"
-lane = "gate"
-kind = "scanner"
-transport = "serial"
-protocol = "scanner"
-port = "{scanner}"
-options = {{ suffix = "CR", aim = true }}
-"""
-    )
-    return cfg
 
 
 async def until(sub, predicate, limit: float = 10.0):  # type: ignore[no-untyped-def]
@@ -69,11 +34,19 @@ async def running(
         ThermometerSimulator("gy-mcu90614", link=tmp_path / "thermo-link") as thermo,
         ScannerSimulator("CR", aim=True, link=tmp_path / "scanner-link") as scanner,
     ):
-        gateway = Gateway(load_config(write_config(tmp_path, thermo.path, scanner.path)))
+        ws = make_workspace(
+            tmp_path / "gw",
+            [LanePorts("gate", "Gate", "gy-mcu90614", thermo.path, scanner.path)],
+            web_port=0,
+        )
+        gateway = Gateway(load_config(ws.config), source=ws.config)
         sub = gateway.bus.subscribe()
         task = asyncio.create_task(gateway.run())
         connected: set[str] = set()
-        while connected != {"thermo", "scanner"}:  # bytes sent before the port opens are lost
+        while connected != {
+            "gate-thermometer",
+            "gate-scanner",
+        }:  # bytes sent before the port opens are lost
             event = await until(
                 sub, lambda e: isinstance(e, DeviceStatus) and e.state == "connected"
             )
@@ -107,7 +80,7 @@ async def test_unreadable_scan_is_counted_and_staff_told(running) -> None:  # ty
     assert event.notice == "unreadable code: scan again" and event.lane == "gate"
     assert gateway.checkpoint is not None
     devices = {d.id: d for d in gateway.checkpoint.devices()}
-    assert sum(devices["scanner"].rejected.values()) == 1
+    assert sum(devices["gate-scanner"].rejected.values()) == 1
 
 
 async def test_unplug_and_replug_show_on_the_device_list(running) -> None:  # type: ignore[no-untyped-def]
@@ -118,4 +91,4 @@ async def test_unplug_and_replug_show_on_the_device_list(running) -> None:  # ty
     thermo.replug()
     await until(sub, lambda e: isinstance(e, DeviceStatus) and e.state == "connected")
     assert gateway.checkpoint is not None
-    assert {d.id: d.state for d in gateway.checkpoint.devices()}["thermo"] == "connected"
+    assert {d.id: d.state for d in gateway.checkpoint.devices()}["gate-thermometer"] == "connected"
