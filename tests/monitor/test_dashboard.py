@@ -117,6 +117,11 @@ def test_dashboard_shows_the_fleet_on_a_phone(monitor_url: str) -> None:
             # Nothing overflows the phone's width, and no request leaves the monitor.
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390
+            sideways = page.evaluate(
+                "[...document.querySelectorAll('section')]"
+                ".filter(s => s.scrollWidth > s.clientWidth + 1).map(s => s.id)"
+            )
+            assert sideways == []
             assert all(url.startswith(monitor_url) for url in requests)
         finally:
             browser.close()
