@@ -70,3 +70,36 @@ def write_code_video(
     finally:
         writer.release()
     return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m firmware_interfaces.camera.simulator OUT.avi TEXT...``: write a demo video."""
+    import argparse  # only the command line needs it
+
+    parser = argparse.ArgumentParser(
+        prog="python -m firmware_interfaces.camera.simulator",
+        description="Write an MJPG/AVI video showing each TEXT as a QR code, for a simulated "
+        "camera (CameraSettings(source=OUT, loop_file=True)).",
+    )
+    parser.add_argument("out", type=Path, metavar="OUT.avi")
+    parser.add_argument("texts", nargs="+", metavar="TEXT")
+    parser.add_argument("--fps", type=float, default=20.0)
+    parser.add_argument("--frames-per-code", type=int, default=40)
+    parser.add_argument("--gap-frames", type=int, default=40)
+    args = parser.parse_args(argv)
+    try:
+        write_code_video(
+            args.out,
+            args.texts,
+            fps=args.fps,
+            frames_per_code=args.frames_per_code,
+            gap_frames=args.gap_frames,
+        )
+    except VideoWriteError as exc:
+        parser.exit(1, f"{exc}\n")
+    print(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

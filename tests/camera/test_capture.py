@@ -8,10 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import cv2
 import pytest
 
+from firmware_interfaces.camera import simulator
 from firmware_interfaces.camera.capture import CameraDevice, CameraSettings
-from firmware_interfaces.camera.errors import CameraSettingsError
+from firmware_interfaces.camera.decoder import decode_image
+from firmware_interfaces.camera.errors import CameraSettingsError, VideoWriteError
 from firmware_interfaces.camera.simulator import write_code_video
 from firmware_interfaces.events import CodeScanned, DeviceState
 from tests.camera.helpers import WAIT, Recorder, hc1_like, running
@@ -107,3 +110,28 @@ def test_sources() -> None:
     assert CameraSettings(source="/var/lib/demo/codes.avi").is_file
     assert not CameraSettings(source=2).is_file
     assert CameraSettings(source=2, name="lane-1").label == "lane-1"
+
+
+def test_the_simulator_writes_gap_and_code_frames(tmp_path: Path) -> None:
+    out = tmp_path / "demo.avi"
+    assert (
+        simulator.main([str(out), "HC1:A", "HC1:B", "--frames-per-code", "3", "--gap-frames", "2"])
+        == 0
+    )
+    capture = cv2.VideoCapture(str(out))
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    capture.release()
+    assert len(frames) == 2 * (2 + 3) + 2
+    assert [decode_image(f) for f in frames[2:5]] == [["HC1:A"]] * 3
+    assert decode_image(frames[0]) == []
+
+
+def test_the_simulator_reports_a_video_it_cannot_write(tmp_path: Path) -> None:
+    with pytest.raises(VideoWriteError) as caught:
+        write_code_video(tmp_path / "no" / "such" / "dir.avi", ["x"])
+    assert caught.value.path.endswith("dir.avi")
