@@ -50,7 +50,7 @@ GATEWAY = textwrap.dedent(
 
 
 def settings_for(broker: Mosquitto, db: str, **extra: object) -> MonitorSettings:
-    return MonitorSettings(broker_port=broker.port, db=db, **extra)  # type: ignore[arg-type]
+    return MonitorSettings(broker_port=broker.port, db=db, **extra)
 
 
 async def start_monitor(
