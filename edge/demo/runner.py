@@ -18,6 +18,7 @@ from edge.runtime.assembly import Gateway
 from edge.runtime.bus import Bus
 from firmware_interfaces.simulators.devices import ScannerSimulator, ThermometerSimulator
 
+PAIRING_WINDOW_S = 5.0
 LANES = (("north-gate", "North gate", "gy-mcu90614"), ("south-gate", "South gate", "ascii-braces"))
 
 
@@ -103,6 +104,10 @@ async def play(
             say(f"resident {n} at {lane.id}: expect {resident.label}")
             await present(lane, resident)
             await asyncio.sleep(opts.interval_s)
+            if resident.temperature is None and resident.code is not None:
+                # Let the lone scan time out before the lane's next resident is measured, or
+                # the next reading would pair with it (as it would at a real gate).
+                await asyncio.sleep(PAIRING_WINDOW_S + 0.5)
 
 
 def banner(ws: Workspace, opts: DemoOptions) -> str:
@@ -130,7 +135,13 @@ async def run_demo(opts: DemoOptions, say: Callable[[str], None] = print) -> Non
             )
             lanes.append(Lane(lane_id, thermometer, scanner))
             ports.append(LanePorts(lane_id, name, protocol, thermometer.path, scanner.path))
-        ws = make_workspace(root, ports, web_port=opts.port, web_host=opts.host)
+        ws = make_workspace(
+            root,
+            ports,
+            web_port=opts.port,
+            web_host=opts.host,
+            pairing_window_s=PAIRING_WINDOW_S,
+        )
         gateway = Gateway(load_config(ws.config), source=ws.config)
         quiet: Callable[[str], None] = (lambda _line: None) if opts.quiet else say
         async with asyncio.TaskGroup() as tasks:
