@@ -82,6 +82,13 @@ class UplinkStatus:
         return dict(self.__dict__)
 
 
+def _stock_band(e: StockChanged) -> int:
+    """0: out, 1: at or below the reorder point, 2: above it."""
+    if e.on_hand <= 0:
+        return 0
+    return 1 if e.reorder_point is not None and e.on_hand <= e.reorder_point else 2
+
+
 class UplinkService:
     def __init__(
         self,
@@ -110,6 +117,7 @@ class UplinkService:
         self._tick_now = asyncio.Event()
         self._stock: dict[str, StockChanged] = {}
         self._stock_sent: dict[str, float] = {}
+        self._stock_last: dict[str, StockChanged] = {}
 
     # -- life cycle ---------------------------------------------------------------------------
     async def run(self) -> None:
@@ -231,12 +239,22 @@ class UplinkService:
         return Outgoing(Stream.DEVICE_HEALTH.value, e.device, body, self.synced)
 
     def _stock_due(self, now: float) -> list[Outgoing]:
+        """Latest stock per item, at most every ``stock_min_interval_s`` unless it matters now.
+
+        A shelf reports every few seconds; the centre needs the level, not the noise. An item
+        that crosses its reorder point or runs out is sent at once.
+        """
         out = []
         for item, e in list(self._stock.items()):
-            if now - self._stock_sent.get(item, -1e18) < self.settings.stock_min_interval_s:
+            last = self._stock_last.get(item)
+            urgent = last is None or _stock_band(e) != _stock_band(last)
+            if not urgent and now - self._stock_sent.get(item, -1e18) < (
+                self.settings.stock_min_interval_s
+            ):
                 continue
             del self._stock[item]
             self._stock_sent[item] = now
+            self._stock_last[item] = e
             body = {
                 "item": e.item, "on_hand": e.on_hand, "unit": e.unit,
                 "days_of_supply": e.days_of_supply, "reorder_point": e.reorder_point,

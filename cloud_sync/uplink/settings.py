@@ -39,7 +39,7 @@ class UplinkSettings(BaseModel):
     reconcile_s: float = Field(default=86400, ge=0)  # recheck windows this far back ...
     reconcile_interval_s: float = Field(default=600, gt=0)  # ... this often
     heartbeat_s: float = Field(default=300, gt=0)
-    stock_min_interval_s: float = Field(default=60, ge=0)
+    stock_min_interval_s: float = Field(default=900, ge=0)  # sooner when out / below reorder
     hmac_key_file: Path
     centre_public_key_file: Path | None = None  # None: every policy command is refused
     clock_check: Literal["auto", "timedatectl", "trust", "distrust"] = "auto"
