@@ -94,6 +94,15 @@ async def live_events(client: httpx.AsyncClient, queue: asyncio.Queue[tuple[floa
                     queue.put_nowait((now, data))
 
 
+def start_gateway(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "edge.cli", "run", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=1000)
@@ -123,11 +132,7 @@ async def main() -> None:
         )
         base = await baseline(codes[: min(300, len(codes))], settings)
 
-        gateway = subprocess.Popen(
-            [sys.executable, "-m", "edge.cli", "run", "--config", str(ws.config)],
-            stdout=subprocess.DEVNULL,
-            stderr=open(root / "gateway.log", "wb"),  # noqa: SIM115
-        )
+        gateway = start_gateway(ws.config, root / "gateway.log")
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
                 for _ in range(200):
