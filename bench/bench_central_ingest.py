@@ -145,7 +145,7 @@ def monitor_instance(
         service = MonitorService(settings, storage)
         stats = service.stats
         await asyncio.to_thread(go.wait)
-        client = persistent_client(host, port, client_id, read_on=client_id.endswith("-ro"))
+        client = persistent_client(host, port, client_id)
         async with client, asyncio.TaskGroup() as tasks:
             writer = tasks.create_task(service.write_loop())
             # The session (and its subscription) exists already: only read.
@@ -161,38 +161,13 @@ def monitor_instance(
     asyncio.run(run())
 
 
-def persistent_client(host: str, port: int, client_id: str, read_on: bool = False) -> Any:
+def persistent_client(host: str, port: int, client_id: str) -> Any:
     """The project's MQTT client, resuming the persistent session made before publishing."""
     from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings
 
-    settings = MqttSettings(
-        host=host, port=port, client_id=client_id, protocol=4, clean_start=False
+    return MqttClient(
+        MqttSettings(host=host, port=port, client_id=client_id, protocol=4, clean_start=False)
     )
-    return (_read_on_class() if read_on else MqttClient)(settings)
-
-
-def _read_on_class() -> Any:
-    from firmware_interfaces.transports.mqtt import MqttClient
-
-    class ReadOn(MqttClient):
-        """A proposed change to the MQTT client, measured here: paho's ``loop_read`` reads one
-        packet per call whatever ``max_packets`` says, so read on while messages keep coming
-        and a burst costs one pass of the event loop instead of one per message."""
-
-        received = 0
-
-        def _handle_message(self, *args: Any) -> None:
-            super()._handle_message(*args)
-            self.received += 1
-
-        def _readable(self) -> None:
-            for _ in range(1000):
-                before = self.received
-                super()._readable()
-                if self.received == before:
-                    break
-
-    return ReadOn
 
 
 async def _consume(service: Any, client: Any) -> None:
@@ -262,16 +237,12 @@ def main() -> None:
     broker = Mosquitto(workdir / "mosquitto").start()
     host, port = broker.host, broker.port
     one_db, shared_db = f"sqlite:///{workdir / 'one.db'}", f"sqlite:///{workdir / 'shared.db'}"
-    ro_db, ro_shared_db = f"sqlite:///{workdir / 'ro.db'}", f"sqlite:///{workdir / 'ro2.db'}"
-    # label, client ids (a "-ro" suffix: the read-on client), subscription, database per id
+    # label, client ids, subscription, database per client
     scenarios: list[tuple[str, list[str], str, list[str]]] = [
         ("bare paho subscriber", ["bench-bare"], TOPIC, [""]),
         ("one monitor -> SQLite", ["bench-one"], TOPIC, [one_db]),
         ("two monitors, $share, one SQLite file", ["bench-s1", "bench-s2"],
          "$share/s/ccg/#", [shared_db] * 2),
-        ("one monitor, read-on client -> SQLite", ["bench-one-ro"], TOPIC, [ro_db]),
-        ("two monitors, read-on client, $share", ["bench-s1-ro", "bench-s2-ro"],
-         "$share/ro/ccg/#", [ro_shared_db] * 2),
     ]
     if pg:
         scenarios += [
@@ -302,12 +273,13 @@ def main() -> None:
         if pg:
             drop_schemas(pg, ["bench_one", "bench_two"])
     bare = rates["bare paho subscriber"]
-    print("\nagainst the targets (>= 20,000/s; >= 0.5 x bare; two >= 1.7 x one):")
-    for client in ("", ", read-on client"):
-        one = rates[f"one monitor{client} -> SQLite"]
-        two = rates[f"two monitors{client}, $share" + ("" if client else ", one SQLite file")]
-        print(f"  project client{client or ' (as is)'}: one monitor {one:,.0f}/s"
-              f" = {one / bare:.2f} x bare; two monitors {two:,.0f}/s = {two / one:.2f} x one")
+    one = rates["one monitor -> SQLite"]
+    two = rates["two monitors, $share, one SQLite file"]
+    print("\nagainst the targets:")
+    print(f"  one monitor {one:,.0f}/s (target >= 20,000/s); {one / bare:.2f} x the bare"
+          " subscriber (target >= 0.5)")
+    print(f"  two monitors on a shared subscription {two:,.0f}/s = {two / one:.2f} x one"
+          " (target >= 1.7)")
     if pg:
         pg_one = rates["one monitor -> PostgreSQL"]
         pg_two = rates["two monitors, $share, one PostgreSQL"]
