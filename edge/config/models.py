@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cloud_sync.uplink.settings import UplinkSettings
+from edge.storeroom.settings import StoreroomSettings
 from edge.verify.community_pass.settings import CommunityPassSettings
 from edge.web.settings import WebSettings
 
@@ -103,8 +105,8 @@ class GatewayConfig(Section):
     mqtt: MqttSection = MqttSection()
     web: WebSettings = WebSettings()
     verifiers: VerifiersSection = VerifiersSection()
-    storeroom: dict[str, Any] | None = None
-    uplink: dict[str, Any] | None = None
+    storeroom: StoreroomSettings | None = None
+    uplink: UplinkSettings | None = None
 
     @model_validator(mode="after")
     def _references_resolve(self) -> GatewayConfig:

@@ -22,8 +22,8 @@ KID = "demo-community-2026"
 class LanePorts:
     lane: str
     name: str
-    thermometer_protocol: str
-    thermometer_port: Path
+    thermometer_protocol: str  # a serial protocol, or "mqtt" (then the port is the topic)
+    thermometer_port: Path | str
     scanner_port: Path
 
 
@@ -84,11 +84,18 @@ def make_workspace(
             f"pairing_window_s = {pairing_window_s}\n"
         )
     for lane in lanes:
-        parts.append(
-            f'[[devices]]\nid = "{lane.lane}-thermometer"\nlane = "{lane.lane}"\n'
-            f'kind = "thermometer"\ntransport = "serial"\n'
-            f'protocol = "{lane.thermometer_protocol}"\nport = "{lane.thermometer_port}"\n'
-        )
+        if lane.thermometer_protocol == "mqtt":
+            parts.append(
+                f'[[devices]]\nid = "{lane.lane}-thermometer"\nlane = "{lane.lane}"\n'
+                f'kind = "thermometer"\ntransport = "mqtt"\n'
+                f'topic = "{lane.thermometer_port}"\n'
+            )
+        else:
+            parts.append(
+                f'[[devices]]\nid = "{lane.lane}-thermometer"\nlane = "{lane.lane}"\n'
+                f'kind = "thermometer"\ntransport = "serial"\n'
+                f'protocol = "{lane.thermometer_protocol}"\nport = "{lane.thermometer_port}"\n'
+            )
         parts.append(
             f'[[devices]]\nid = "{lane.lane}-scanner"\nlane = "{lane.lane}"\n'
             f'kind = "scanner"\ntransport = "serial"\nprotocol = "scanner"\n'

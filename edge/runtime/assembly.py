@@ -19,19 +19,28 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import ValidationError
 
+from cloud_sync.uplink import MIGRATIONS as UPLINK_MIGRATIONS
+from cloud_sync.uplink import UplinkService
+from cloud_sync.uplink import create_router as uplink_router
 from edge.config import ConfigError, GatewayConfig, load_config
 from edge.config.loader import problems_of
+from edge.config.models import MqttDeviceConfig
 from edge.rules.policy import Policy, load_policy
 from edge.runtime.bus import Bus
 from edge.runtime.checkpoint import Checkpoint
 from edge.runtime.devices import DeviceRunner, build_runners
+from edge.runtime.mqtt_devices import run_mqtt_devices
 from edge.runtime.webserver import WebServer
 from edge.store import MigrationSet, Store
 from edge.store.schema import CORE
+from edge.storeroom.migrations import MIGRATIONS as STOREROOM_MIGRATIONS
+from edge.storeroom.service import StoreroomService
+from edge.storeroom.web import create_router as storeroom_router
 from edge.verify.base import Verifier, VerifierChain
 from edge.verify.community_pass import CommunityPassError
 from edge.verify.community_pass import build_verifier as build_community_pass
 from edge.web.app import create_app
+from edge.web.auth import require_supervisor, require_user
 from edge.web.errors import WebConfigError
 
 log = logging.getLogger(__name__)
@@ -71,6 +80,22 @@ class Gateway:
             config, self.policy, self.store, self.verifier, self.bus, clock=clock
         )
         self.runners: list[DeviceRunner] = build_runners(config.devices, source)
+        self.storeroom = (
+            StoreroomService(config.storeroom, self.store, self.bus, clock=clock)
+            if config.storeroom is not None
+            else None
+        )
+        self.uplink = (
+            UplinkService(
+                config.uplink,
+                self.store,
+                self.bus,
+                apply_policy=self.checkpoint.apply_policy,
+                clock=clock,
+            )
+            if config.uplink is not None
+            else None
+        )
         try:
             self.app = create_app(config.web, self.checkpoint, routers=self.routers(), clock=clock)
         except WebConfigError as exc:
@@ -82,10 +107,20 @@ class Gateway:
         return self.web.port
 
     def routers(self) -> list[APIRouter]:
-        return []
+        routers = []
+        if self.storeroom is not None:
+            routers.append(storeroom_router(self.storeroom, require_user, require_supervisor))
+        if self.uplink is not None:
+            routers.append(uplink_router(self.uplink, require_user, require_supervisor))
+        return routers
 
     def migrations(self) -> list[MigrationSet]:
-        return [CORE]
+        sets = [CORE]
+        if self.config.storeroom is not None:
+            sets.append(STOREROOM_MIGRATIONS)
+        if self.config.uplink is not None:
+            sets.append(UPLINK_MIGRATIONS)
+        return sets
 
     async def run(self, *, ready: asyncio.Event | None = None) -> None:
         """Run until cancelled. ``ready`` is set once the web page is serving."""
@@ -114,6 +149,18 @@ class Gateway:
             ("checkpoint-chores", checkpoint.run()),
             ("web", self.web.serve()),
         ]
+        if self.storeroom is not None:
+            tasks.append(("storeroom", self.storeroom.run()))
+        if self.uplink is not None:
+            tasks.append(("uplink", self.uplink.run()))
+        mqtt_devices = [d for d in self.config.devices if isinstance(d, MqttDeviceConfig)]
+        if mqtt_devices:
+            tasks.append(
+                (
+                    "mqtt-devices",
+                    run_mqtt_devices(self.config.mqtt, mqtt_devices, checkpoint.emitter),
+                )
+            )
         for runner in self.runners:
             emit = checkpoint.emitter(runner.device_id)
             tasks.append((f"device:{runner.device_id}", runner.run(emit)))
