@@ -192,3 +192,10 @@ def test_image_shaped_arrays_become_contiguous_8_bit_grey(
     assert grey.shape == (height, width)
     assert grey.dtype == np.uint8
     assert grey.flags.c_contiguous
+
+
+def test_a_full_hd_frame_and_a_frame_too_big_for_any_camera() -> None:
+    code = qr_grey(TEXT, scale=5)
+    assert decode_image(in_frame(code, size=(1920, 1080))) == [TEXT]
+    huge = cv2.resize(in_frame(code, size=(1024, 768)), (5120, 3840))
+    assert decode_image(huge, budget_ms=NO_BUDGET) == [TEXT]
