@@ -70,8 +70,10 @@ class Drainer:
             if pause > 0:
                 await asyncio.sleep(pause)
                 self.rewind()
-            room = self.client.window - len(self._inflight)
-            if room <= 0:
+            window = self.client.window
+            room = window - len(self._inflight)
+            # Refill in batches: a read per freed slot would cost a thread hop per message.
+            if room <= 0 or (self._inflight and room < max(1, window // 4)):
                 self._space.clear()
                 await self._space.wait()
                 continue
