@@ -181,17 +181,26 @@ def build_verifiers(config: GatewayConfig, source: Path) -> VerifierChain:
 
 
 def check_everything(path: Path) -> list[str]:
-    """Validate a configuration and all it names; return a summary. Raises ConfigError."""
+    """Validate a configuration and all it names; return a summary. Raises ConfigError.
+
+    Builds the whole gateway without starting it: keys, users, the session secret and the
+    devices' settings are all loaded and checked, as ``run`` would.
+    """
     config = load_config(path)
-    policy = load_policy_checked(config.checkpoint.policy_file)
-    verifier = build_verifiers(config, path)
-    build_runners(config.devices, path)
-    return [
+    gateway = Gateway(config, source=path)
+    policy = gateway.policy
+    lines = [
         f"gateway {config.gateway.id} ({config.gateway.name}), data in {config.gateway.data_dir}",
         f"policy {policy.version}: fever at {policy.fever_threshold_c} °C",
         f"{len(config.checkpoint.lanes)} lane(s), {len(config.devices)} device(s)",
-        f"{len(verifier)} health-code verifier(s)",
+        f"{len(gateway.verifier)} health-code verifier(s)",
+        f"page on http://{config.web.host}:{config.web.port}/",
     ]
+    if config.storeroom is not None:
+        lines.append(f"storeroom: {len(config.storeroom.items)} item(s)")
+    if config.uplink is not None:
+        lines.append(f"uplink to {config.uplink.broker_host}:{config.uplink.broker_port}")
+    return lines
 
 
 async def run_gateway(path: Path) -> None:

@@ -1,0 +1,104 @@
+"""``edge-gateway check-config``: a usable file says OK; each problem names file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edge.cli import main
+from edge.config import ConfigError, load_config
+from edge.demo.workspace import LanePorts, make_workspace
+
+CONFIG_DIR = Path(__file__).parents[2] / "config"
+
+
+def workspace(tmp_path: Path) -> Path:
+    ws = make_workspace(
+        tmp_path, [LanePorts("gate", "Gate", "ascii-braces", "/dev/null", "/dev/null")], web_port=0
+    )
+    return ws.config
+
+
+def test_the_example_configuration_is_valid() -> None:
+    config = load_config(CONFIG_DIR / "gateway.example.toml")
+    assert config.gateway.id == "willow-court"
+    assert [d.id for d in config.devices] == ["north-thermometer", "north-scanner"]
+    assert config.checkpoint.policy_file == CONFIG_DIR / "policy.toml"
+
+
+def test_check_config_accepts_a_good_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = workspace(tmp_path)
+    assert main(["check-config", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert f"{cfg}: OK" in out and "1 health-code verifier(s)" in out
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "message"),
+    [
+        (
+            "pairing_window_s = 8.0",
+            "pairing_window_s = -1",
+            "checkpoint.lanes[0].pairing_window_s",
+            "greater than 0",
+        ),
+        (
+            'protocol = "ascii-braces"',
+            'protocol = "ir-magic"',
+            "devices[0].protocol",
+            "unknown device protocol",
+        ),
+        ("[storage]", "[storage]\nretention_dayz = 3", "storage.retention_dayz", "unknown key"),
+        (
+            'options = { suffix = "CR", aim = true }',
+            'options = { suffix = "TAB" }',
+            "devices[1].options.suffix",
+            "",
+        ),
+        (
+            'lane = "gate"\nkind = "scanner"',
+            'lane = "nowhere"\nkind = "scanner"',
+            "",
+            "names lane 'nowhere'",
+        ),
+        ('users_file = "users.toml"\n', "", "web.users_file", "no staff accounts"),
+    ],
+)
+def test_each_problem_names_the_file_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, key: str, message: str
+) -> None:
+    cfg = workspace(tmp_path)
+    text = cfg.read_text()
+    assert old in text
+    cfg.write_text(text.replace(old, new, 1))
+    assert main(["check-config", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert str(cfg) in err or "users" in err
+    assert key in err and message in err, err
+
+
+def test_bad_policy_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = workspace(tmp_path)
+    (tmp_path / "policy.toml").write_text("fever_threshold_c = 'warm'\n")
+    assert main(["check-config", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'policy.toml'}: fever_threshold_c:" in err
+
+
+def test_missing_public_key_is_a_config_error(tmp_path: Path) -> None:
+    cfg = workspace(tmp_path)
+    (tmp_path / "keys" / "demo-community-2026.pub.pem").unlink()
+    with pytest.raises(ConfigError, match=r"verifiers\.community_pass"):
+        from edge.runtime.assembly import check_everything
+
+        check_everything(cfg)
+
+
+def test_not_toml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "gateway.toml"
+    bad.write_text("[gateway\nid=")
+    assert main(["check-config", str(bad)]) == 1
+    assert "not valid TOML" in capsys.readouterr().err
