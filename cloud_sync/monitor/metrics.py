@@ -31,6 +31,7 @@ _COUNTERS = (
     ("batches", "write transactions", "batches"),
     ("storage_errors", "failed writes to the database (retried)", "storage_errors"),
     ("gateway_timeouts", "gateways marked offline for silence", "timed_out"),
+    ("messages_dropped", "messages dropped while too many waited for the database", "dropped"),
 )
 
 

@@ -67,6 +67,7 @@ class IngestStats:
     last_batch_size: int = 0
     storage_errors: int = 0
     timed_out: int = 0
+    dropped: int = 0  # received while max_pending were already waiting for the database
     rejected: dict[str, int] = field(default_factory=dict)
     started_at: float = field(default_factory=time.time)
 
@@ -113,8 +114,14 @@ class MonitorService:
     # -- intake -----------------------------------------------------------------------------
     def feed(self, topic: str, payload: bytes) -> None:
         """Queue one received message for storing (called on the event loop, never blocks)."""
-        self._pending.append((topic, payload, self.clock()))
         self.stats.received += 1
+        if len(self._pending) >= self.settings.max_pending:
+            if not self.stats.dropped:
+                waiting = len(self._pending)
+                log.error("%d messages wait for the database: dropping new ones", waiting)
+            self.stats.dropped += 1
+            return
+        self._pending.append((topic, payload, self.clock()))
         self._idle.clear()
         if not self._wake.is_set():
             self._wake.set()

@@ -34,6 +34,9 @@ class MonitorSettings(BaseModel):
     db: str = "sqlite:///central-monitor.db"
     rejected_keep: int = Field(10_000, ge=1)
     batch_max: int = Field(20_000, ge=1)
+    # Messages received but not yet stored, at most: while the database is down the broker
+    # keeps delivering (MQTT has no back-pressure here), and memory is finite.
+    max_pending: int = Field(1_000_000, ge=1)
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=0, le=65535)

@@ -51,3 +51,27 @@ async def test_sweeper_marks_silent_gateway_offline(storage: SqlStorage) -> None
         service.close()
     assert storage.gateways(clock.now)[0]["offline_reason"] == "timeout"
     assert service.stats.timed_out == 1
+
+
+async def test_database_down_keeps_messages_until_it_is_back(storage: SqlStorage) -> None:
+    service = MonitorService(MonitorSettings(max_pending=3), storage)
+    broken = storage.apply
+
+    def refuse(items: object) -> object:
+        from cloud_sync.monitor.errors import StorageError
+
+        raise StorageError("storing a batch", OSError("database down"))
+
+    storage.apply = refuse  # type: ignore[method-assign, assignment]
+    writer = asyncio.create_task(service.write_loop())
+    try:
+        for n in range(5):
+            service.feed(*data(key=f"k{n}", seq=n + 1))
+        await wait_until(lambda: service.stats.storage_errors > 0)
+        storage.apply = broken  # type: ignore[method-assign]
+        await asyncio.wait_for(service.drained(), 30)
+    finally:
+        writer.cancel()
+        service.close()
+    assert service.stats.dropped == 2 and service.stats.stored == 3
+    assert storage.count_messages() == 3
