@@ -98,7 +98,7 @@ class LiveServer:
 
 def start_live(
     settings: WebSettings, service: FakeCheckpoint, routers: tuple[APIRouter, ...] = ()
-) -> tuple[LiveServer, Callable[[], None]]:
+) -> tuple[LiveServer, Callable[[], bool]]:
     app = create_app(settings, service, routers=routers)
     server = WebServer(app, settings)
     loop = asyncio.new_event_loop()
@@ -120,9 +120,12 @@ def start_live(
     loop.call_soon_threadsafe(lambda: asyncio.ensure_future(_notify(server, started)))
     assert started.wait(10), "the web server did not start"
 
-    def stop() -> None:
-        loop.call_soon_threadsafe(task[0].cancel)
-        thread.join(15)
+    def stop() -> bool:
+        """Stop the server; True when it stopped within 15 s."""
+        if thread.is_alive():
+            loop.call_soon_threadsafe(task[0].cancel)
+            thread.join(15)
+        return not thread.is_alive()
 
     live = LiveServer(f"http://127.0.0.1:{server.port}", service, loop, server)
     return live, stop
