@@ -29,6 +29,7 @@ from edge.rules.policy import Policy, load_policy
 from edge.runtime.bus import Bus
 from edge.runtime.checkpoint import Checkpoint
 from edge.runtime.devices import DeviceRunner, build_runners
+from edge.runtime.metrics import create_metrics_router
 from edge.runtime.mqtt_devices import run_mqtt_devices
 from edge.runtime.webserver import WebServer
 from edge.store import MigrationSet, Store
@@ -107,7 +108,7 @@ class Gateway:
         return self.web.port
 
     def routers(self) -> list[APIRouter]:
-        routers = []
+        routers = [create_metrics_router(self)]
         if self.storeroom is not None:
             routers.append(storeroom_router(self.storeroom, require_user, require_supervisor))
         if self.uplink is not None:

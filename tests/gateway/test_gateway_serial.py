@@ -92,3 +92,22 @@ async def test_unplug_and_replug_show_on_the_device_list(running) -> None:  # ty
     await until(sub, lambda e: isinstance(e, DeviceStatus) and e.state == "connected")
     assert gateway.checkpoint is not None
     assert {d.id: d.state for d in gateway.checkpoint.devices()}["gate-thermometer"] == "connected"
+
+
+async def test_metrics_show_device_states_and_rejections(running) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    gateway, _thermo, scanner = running
+    sub = gateway.bus.subscribe()
+    await scanner.send_scan(b"\xff\r")
+    await until(sub, lambda e: isinstance(e, DeviceInputRejected))
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.web_port}") as client:
+        text = (await client.get("/metrics")).text
+    assert (
+        'ccg_device_state{device="gate-thermometer",kind="thermometer",state="connected"} 1.0'
+        in text
+    )
+    assert (
+        'ccg_device_rejected_input_total{device="gate-scanner",reason="unreadable code (not UTF-8)"} 1.0'
+        in text
+    )
