@@ -108,6 +108,7 @@ async def test_metrics_show_device_states_and_rejections(running) -> None:  # ty
         in text
     )
     assert (
-        'ccg_device_rejected_input_total{device="gate-scanner",reason="unreadable code (not UTF-8)"} 1.0'
+        'ccg_device_rejected_input_total{device="gate-scanner",'
+        'reason="unreadable code (not UTF-8)"} 1.0'
         in text
     )
