@@ -176,19 +176,29 @@ async def _consume(service: Any, client: Any) -> None:
         feed(message.topic, message.payload)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def race(
-    target: Any, host: str, port: int, client_ids: list[str], dbs: list[str], total: int
+    target: Any, broker: Mosquitto, client_ids: list[str], dbs: list[str], total: int
 ) -> float:
     """Start the contenders, say go, return messages per second until ``total`` are done."""
+    assert broker.proc is not None
     go, stop = mp.Event(), mp.Event()
     counters = [mp.Value("q", 0) for _ in client_ids]
     procs = [
-        mp.Process(target=target, args=(host, port, cid, db, go, stop, counter))
+        mp.Process(target=target, args=(broker.host, broker.port, cid, db, go, stop, counter))
         for cid, db, counter in zip(client_ids, dbs, counters, strict=True)
     ]
     for proc in procs:
         proc.start()
     time.sleep(2.0)  # imports and database opening are not part of the race
+    pids = [p.pid for p in procs if p.pid is not None]
+    cpu_before = [cpu_seconds(pid) for pid in pids]
+    broker_before = cpu_seconds(broker.proc.pid)
     started = time.perf_counter()
     go.set()
     deadline = started + 600
@@ -197,11 +207,16 @@ def race(
             raise RuntimeError(f"only {sum(c.value for c in counters)} of {total} after 600 s")
         time.sleep(0.005)
     elapsed = time.perf_counter() - started
+    used = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
+    broker_used = cpu_seconds(broker.proc.pid) - broker_before
     stop.set()
     for proc in procs:
         proc.join(30)
-    if len(counters) > 1:
-        print(f"    per instance: {[c.value for c in counters]}")
+    per_message = 1e6 * sum(used) / total
+    print(f"    {elapsed:.1f} s; CPU: contenders {' + '.join(f'{u:.1f}' for u in used)} s"
+          f" ({per_message:.0f} us/msg), broker {broker_used:.1f} s;"
+          f" {(sum(used) + broker_used) / elapsed:.2f} of {os.cpu_count()} cores busy"
+          + (f"; per instance {[c.value for c in counters]}" if len(counters) > 1 else ""))
     return total / elapsed
 
 
@@ -263,7 +278,7 @@ def main() -> None:
         print(f"  published at {rate:,.0f} msg/s (QoS 1, queued by the broker for each session)")
         for label, client_ids, _topic, dbs in scenarios:
             target = bare_subscriber if client_ids == ["bench-bare"] else monitor_instance
-            rates[label] = race(target, host, port, client_ids, dbs, n)
+            rates[label] = race(target, broker, client_ids, dbs, n)
             if dbs[0]:
                 stored = count_rows(dbs[0])
                 assert stored == n, f"{label}: {stored} of {n} messages stored"
