@@ -171,7 +171,10 @@ class SqlStorage:
             refused = self._refused(items[0], exc)
             if refused is None:
                 raise StorageError("storing a message", exc) from exc
-            return self._apply_batch([refused])
+            try:
+                return self._apply_batch([refused])
+            except Exception as again:
+                raise StorageError("setting aside a refused message", again) from again
 
     @staticmethod
     def _refused(item: Ingested, exc: BaseException) -> Rejected | None:
