@@ -77,6 +77,13 @@ def create_app(
     return app
 
 
+def close_live_streams(app: FastAPI) -> None:
+    """End every open ``/api/live`` stream (call before shutting the server down: otherwise
+    uvicorn waits for the browsers until its graceful-shutdown timeout)."""
+    hub: live.LiveHub = app.state.live
+    hub.close_all()
+
+
 class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -126,8 +133,7 @@ class WebServer:
             self.started.set()
             await asyncio.shield(serving)
         finally:
-            hub: live.LiveHub = self.app.state.live
-            hub.close_all()
+            close_live_streams(self.app)
             self._server.should_exit = True
             with contextlib.suppress(asyncio.CancelledError, SystemExit):
                 await serving

@@ -24,7 +24,8 @@ def nav_html(links: Sequence[tuple[str, str]]) -> str:
 
 def create_router(nav_links: Sequence[tuple[str, str]]) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    index = _static("index.html").replace(NAV_MARK, nav_html([("Checkpoint", "/"), *nav_links]))
+    links = [("Checkpoint", "/"), *nav_links] if nav_links else []
+    index = _static("index.html").replace(NAV_MARK, nav_html(links))
     docs = _static("docs.html")
     no_cache = {"Cache-Control": "no-cache"}
 

@@ -81,9 +81,7 @@ def load_users(path: Path) -> dict[str, Account]:
     return accounts
 
 
-def load_session_secret(
-    settings: WebSettings, environ: Mapping[str, str] = os.environ
-) -> bytes:
+def load_session_secret(settings: WebSettings, environ: Mapping[str, str] = os.environ) -> bytes:
     """The key that signs session cookies, from the file or the environment variable named."""
     if settings.session_secret_file is not None:
         path = settings.session_secret_file

@@ -30,12 +30,12 @@ def write_users(path: Path) -> Path:
 [[users]]
 username = "sam"
 role = "staff"
-password_hash = "{cheap_hash(PASSWORDS['sam'])}"
+password_hash = "{cheap_hash(PASSWORDS["sam"])}"
 
 [[users]]
 username = "sue"
 role = "supervisor"
-password_hash = "{cheap_hash(PASSWORDS['sue'])}"
+password_hash = "{cheap_hash(PASSWORDS["sue"])}"
 """
     )
     return path

@@ -22,16 +22,28 @@ class FakeCheckpoint:
     def __init__(self) -> None:
         self._bus = Bus()
         self.lane_views = [
-            LaneView("north", "North gate", None, {"ADMIT": 0, "DENY": 0, "RECHECK": 0, "total": 0}),
-            LaneView("south", "South gate", None, {"ADMIT": 0, "DENY": 0, "RECHECK": 0, "total": 0}),
+            LaneView(
+                "north", "North gate", None, {"ADMIT": 0, "DENY": 0, "RECHECK": 0, "total": 0}
+            ),
+            LaneView(
+                "south", "South gate", None, {"ADMIT": 0, "DENY": 0, "RECHECK": 0, "total": 0}
+            ),
         ]
         self.screenings: dict[int, ScreeningView] = {}
         self.audit: list[dict[str, Any]] = []
         self.device_views = [
-            DeviceView("north-thermometer", "north", "thermometer", "serial", "connected", "", T0, {}),
+            DeviceView(
+                "north-thermometer", "north", "thermometer", "serial", "connected", "", T0, {}
+            ),
             DeviceView("north-scanner", "north", "scanner", "serial", "silent", "no data", T0, {}),
             DeviceView(
-                "south-scanner", "south", "scanner", "serial", "unplugged", "port gone", T0,
+                "south-scanner",
+                "south",
+                "scanner",
+                "serial",
+                "unplugged",
+                "port gone",
+                T0,
                 {"bad frame": 2},
             ),
         ]
@@ -91,7 +103,9 @@ class FakeCheckpoint:
         new = dataclasses.replace(view, outcome=outcome, override_user=user, override_reason=reason)
         self.screenings[screening_id] = new
         self._bus.publish(
-            DecisionOverridden(screening_id, view.lane, self.clock, user, view.outcome, outcome, reason)
+            DecisionOverridden(
+                screening_id, view.lane, self.clock, user, view.outcome, outcome, reason
+            )
         )
         return new
 
@@ -137,6 +151,14 @@ class FakeCheckpoint:
             complete=True,
         )
         return ScreeningDecided(
-            screening_id, lane, self.clock, outcome, reason, reason.split()[0], temperature,
-            code_type, code_status, True,
+            screening_id,
+            lane,
+            self.clock,
+            outcome,
+            reason,
+            reason.split()[0],
+            temperature,
+            code_type,
+            code_status,
+            True,
         )

@@ -79,7 +79,9 @@ def test_short_secret_is_refused(settings: WebSettings, tmp_path: Path) -> None:
 
 def test_users_file_problems_name_the_key(tmp_path: Path) -> None:
     path = tmp_path / "users.json"
-    path.write_text(json.dumps({"users": [{"username": "a", "role": "boss", "password_hash": "x"}]}))
+    path.write_text(
+        json.dumps({"users": [{"username": "a", "role": "boss", "password_hash": "x"}]})
+    )
     with pytest.raises(WebConfigError) as info:
         load_users(path)
     assert info.value.key == "users[0].role" and info.value.path == path
@@ -87,7 +89,9 @@ def test_users_file_problems_name_the_key(tmp_path: Path) -> None:
     with pytest.raises(WebConfigError) as info:
         load_users(path)
     assert info.value.key == "users[0].password_hash"
-    path.write_text(json.dumps([{"username": "a", "role": "staff", "password_hash": hash_password("p", n=4)}]))
+    path.write_text(
+        json.dumps([{"username": "a", "role": "staff", "password_hash": hash_password("p", n=4)}])
+    )
     assert load_users(path)["a"].user == User("a", "staff")
 
 
@@ -122,7 +126,9 @@ def test_wrong_password_and_unknown_user_are_refused_alike(client: TestClient) -
 
 def test_repeated_failures_are_throttled(client: TestClient) -> None:
     for _ in range(5):
-        assert client.post("/api/login", json={"username": "sue", "password": "x"}).status_code == 401
+        assert (
+            client.post("/api/login", json={"username": "sue", "password": "x"}).status_code == 401
+        )
     locked = client.post("/api/login", json={"username": "sue", "password": PASSWORDS["sue"]})
     assert locked.status_code == 429 and "Retry-After" in locked.headers
 
@@ -135,7 +141,10 @@ def test_bearer_and_basic_for_api_clients(client: TestClient) -> None:
     tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
     assert client.get("/api/me", headers={"Authorization": f"Bearer {tampered}"}).status_code == 401
     basic = base64.b64encode(f"sam:{PASSWORDS['sam']}".encode()).decode()
-    assert client.get("/api/me", headers={"Authorization": f"Basic {basic}"}).json()["username"] == "sam"
+    assert (
+        client.get("/api/me", headers={"Authorization": f"Basic {basic}"}).json()["username"]
+        == "sam"
+    )
     bad = base64.b64encode(b"sam:wrong").decode()
     assert client.get("/api/me", headers={"Authorization": f"Basic {bad}"}).status_code == 401
 

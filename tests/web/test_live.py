@@ -88,7 +88,9 @@ def test_a_slow_client_gets_a_fresh_snapshot(live_server: LiveServer) -> None:
     with session(live_server, "sam") as client, client.stream("GET", "/api/live") as response:
         stream = events(response)
         assert next(stream)["type"] == "snapshot"
-        decided = [live_server.service.decide("north", Outcome.ADMIT, "all clear") for _ in range(3)]
+        decided = [
+            live_server.service.decide("north", Outcome.ADMIT, "all clear") for _ in range(3)
+        ]
 
         def flood() -> None:
             # more than the subscription holds, in one go on the server's loop
@@ -100,9 +102,7 @@ def test_a_slow_client_gets_a_fresh_snapshot(live_server: LiveServer) -> None:
         assert first(stream, "snapshot")["screenings"][0]["id"] == decided[-1].screening_id
 
 
-def test_stopping_the_server_ends_open_streams(
-    settings: Any, service: Any
-) -> None:
+def test_stopping_the_server_ends_open_streams(settings: Any, service: Any) -> None:
     live, stop = start_live(settings, service)
     with session(live, "sam") as client, client.stream("GET", "/api/live") as response:
         stream = events(response)

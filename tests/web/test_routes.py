@@ -56,7 +56,10 @@ def test_supervisor_override_is_audited(client: TestClient, service: FakeCheckpo
     assert len(audit) == 1
     entry = audit[0]
     assert (entry["screening_id"], entry["user"], entry["before"], entry["after"]) == (
-        1, "sue", "DENY", "ADMIT",
+        1,
+        "sue",
+        "DENY",
+        "ADMIT",
     )
     assert entry["reason"] == "re-measured: 36.9 °C with the spare thermometer"
     assert client.get("/api/overrides?screening_id=1").json() == audit
@@ -79,7 +82,8 @@ def test_override_errors_are_clear(client: TestClient, service: FakeCheckpoint) 
 
     assert override(42, outcome="ADMIT", reason="x") == (404, "no screening 42")
     assert override(1, outcome="MAYBE", reason="x") == (
-        400, "outcome must be one of ADMIT, DENY, RECHECK",
+        400,
+        "outcome must be one of ADMIT, DENY, RECHECK",
     )
     assert override(1, outcome="ADMIT", reason="   ") == (400, "an override needs a reason")
     assert override(1, outcome="DENY", reason="same") == (400, "the decision is already DENY")
@@ -120,13 +124,23 @@ def test_health_needs_no_login_and_summarises_devices(client: TestClient) -> Non
 def test_openapi_lists_every_route_and_docs_work_offline(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for path in [
-        "/api/login", "/api/logout", "/api/me", "/api/screenings", "/api/screenings/{screening_id}",
-        "/api/screenings/{screening_id}/override", "/api/overrides", "/api/devices", "/api/lanes",
-        "/api/policy", "/api/policy/reload", "/api/live", "/healthz",
+        "/api/login",
+        "/api/logout",
+        "/api/me",
+        "/api/screenings",
+        "/api/screenings/{screening_id}",
+        "/api/screenings/{screening_id}/override",
+        "/api/overrides",
+        "/api/devices",
+        "/api/lanes",
+        "/api/policy",
+        "/api/policy/reload",
+        "/api/live",
+        "/healthz",
     ]:
         assert path in paths, path
     docs = client.get("/docs").text
-    assert "/openapi.json" in docs and "<script src=\"http" not in docs
+    assert "/openapi.json" in docs and '<script src="http' not in docs
     for name in ("app.js", "style.css"):
         assert client.get(f"/static/{name}").status_code == 200
     page = client.get("/").text

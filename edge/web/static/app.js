@@ -164,6 +164,11 @@ const handlers = {
     state.screenings.set(s.id, s);
     state.recent = [s.id, ...state.recent.filter((id) => id !== s.id)].slice(0, KEEP_RECENT);
     state.shown.set(s.lane, { kind: "decision", id: s.id });
+    const lane = state.lanes.get(s.lane);
+    if (lane && lane.counts_today) {  // count at once; the refresh below brings the truth
+      lane.counts_today[s.outcome] = (lane.counts_today[s.outcome] || 0) + 1;
+      lane.counts_today.total = (lane.counts_today.total || 0) + 1;
+    }
     renderLane(s.lane); renderRecent(); refreshCountsSoon();
   },
   ScreeningPending(event) {
@@ -257,7 +262,9 @@ function renderLane(id) {
       el("div", { class: "facts" }, have ? el("span", {}, have) : null, el("time", {}, clock(shown.at)))];
   } else if (shown.kind === "notice") {
     cls = "decision notice";
-    children = [el("div", { class: "outcome" }, "SCAN AGAIN"), el("div", { class: "reason" }, shown.notice),
+    // "unreadable code: scan again" -> "SCAN AGAIN"; "...: measure again" -> "MEASURE AGAIN"
+    const action = shown.notice.includes(":") ? shown.notice.split(":").pop().trim().toUpperCase() : "TRY AGAIN";
+    children = [el("div", { class: "outcome" }, action), el("div", { class: "reason" }, shown.notice),
       el("div", { class: "facts" }, el("time", {}, clock(shown.at)))];
   } else if (shown.kind === "decision") {
     const s = state.screenings.get(shown.id);

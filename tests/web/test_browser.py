@@ -1,0 +1,148 @@
+"""The page in a real headless Chromium against a live server: login, decisions as they
+happen, devices, a supervisor's override, a phone-sized screen, and a lost connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edge.events import DeviceInputRejected, DeviceStatus, Outcome, ScreeningPending
+from tests.web.conftest import PASSWORDS, LiveServer
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path("/tmp")  # screenshots for a person to look at after the run
+WAIT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}; install it to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield instance
+        instance.close()
+
+
+def log_in(browser: Any, live: LiveServer, user: str, **context: Any) -> Any:
+    from playwright.sync_api import expect
+
+    page = browser.new_context(**context).new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(live.url)
+    expect(page.locator("#login-form")).to_be_visible()
+    page.fill("#username", user)
+    page.fill("#password", PASSWORDS[user])
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#who-name")).to_contain_text(user)
+    # the snapshot has arrived once the lanes are drawn: events published now reach the page
+    expect(page.locator('.lane[data-lane="north"] .counts')).to_contain_text("today")
+    return page
+
+
+def test_wrong_password_says_so(browser: Any, live_server: LiveServer) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    page.goto(live_server.url)
+    page.fill("#username", "sam")
+    page.fill("#password", "not-it")
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#login-error")).to_have_text("wrong username or password")
+    expect(page.locator("#app")).to_be_hidden()
+    page.close()
+
+
+def test_a_deny_shows_with_its_reason_on_a_phone(browser: Any, live_server: LiveServer) -> None:
+    from playwright.sync_api import expect
+
+    page = log_in(browser, live_server, "sam", viewport={"width": 375, "height": 812})
+    north = page.locator('.lane[data-lane="north"] .decision')
+    south = page.locator('.lane[data-lane="south"] .decision')
+    expect(north).to_contain_text("Ready")
+
+    live_server.publish(ScreeningPending("north", 1.0, "code", temperature=38.1))
+    expect(north).to_contain_text("waiting for code")
+
+    event = live_server.service.decide("north", Outcome.DENY, "fever 38.1 °C", temperature=38.1)
+    live_server.publish(event)
+    expect(north).to_have_class("decision DENY")
+    expect(north.locator(".outcome")).to_have_text("DENY")
+    expect(north.locator(".reason")).to_have_text("fever 38.1 °C")
+    expect(north).to_contain_text("community pass")
+    expect(page.locator('#recent li[data-screening="1"]')).to_contain_text("fever 38.1 °C")
+    expect(page.locator('.lane[data-lane="north"] .counts')).to_contain_text("DENY 1")
+    expect(north.locator("button.override")).to_have_count(0)  # staff cannot override
+
+    live_server.publish(
+        DeviceInputRejected(
+            "south-scanner", "bad base45", 2.0, "south", "unreadable code: scan again"
+        )
+    )
+    expect(south).to_contain_text("unreadable code: scan again")
+
+    live_server.publish(DeviceStatus("north-scanner", "scanner", "unplugged", "port gone", 3.0))
+    expect(page.locator('[data-device="north-scanner"] .badge')).to_have_text("unplugged")
+    expect(page.locator('[data-device="north-thermometer"] .badge')).to_have_text("connected")
+
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow} px wider than a 375 px phone"
+    page.screenshot(path=str(SHOTS / "web-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(SHOTS / "web-desktop.png"), full_page=True)
+    page.context.close()
+
+
+def test_a_supervisor_overrides_and_it_is_audited(browser: Any, live_server: LiveServer) -> None:
+    from playwright.sync_api import expect
+
+    page = log_in(browser, live_server, "sue")
+    event = live_server.service.decide("south", Outcome.DENY, "code red", code_status="red")
+    live_server.publish(event)
+    south = page.locator('.lane[data-lane="south"] .decision')
+    expect(south).to_have_class("decision DENY")
+    south.locator("button.override").click()
+    expect(page.locator("#override-dialog")).to_be_visible()
+    page.select_option("#override-outcome", "RECHECK")
+    page.fill("#override-reason", "pass shown on paper; call the health office")
+    page.click("#override-submit")
+    expect(page.locator("#override-dialog")).to_be_hidden()
+    expect(south).to_have_class("decision RECHECK")
+    expect(south.locator(".note")).to_contain_text("Overridden by sue")
+    page.click("#audit summary")
+    expect(page.locator("#overrides")).to_contain_text("sue: DENY → RECHECK")
+    assert live_server.service.audit[0]["reason"] == "pass shown on paper; call the health office"
+    page.screenshot(path=str(SHOTS / "web-override.png"), full_page=True)
+    page.context.close()
+
+
+def test_a_lost_gateway_is_shown(browser: Any, settings: Any, service: Any) -> None:
+    from playwright.sync_api import expect
+
+    from tests.web.conftest import start_live
+
+    live, stop = start_live(settings, service)
+    try:
+        page = log_in(browser, live, "sam")
+        expect(page.locator("#connection")).to_be_hidden()
+        assert stop()
+        expect(page.locator("#connection")).to_contain_text("Connection lost")
+        page.context.close()
+    finally:
+        stop()
