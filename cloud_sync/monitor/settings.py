@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cloud_sync.monitor.errors import ConfigError
+
 _SHARE_GROUP = re.compile(r"^[^/+#]{1,64}$")
 
 
@@ -62,4 +64,9 @@ class MonitorSettings(BaseModel):
     def password(self) -> str | None:
         if self.password_file is None:
             return None
-        return self.password_file.read_text().strip()
+        try:
+            return self.password_file.read_text().strip()
+        except OSError as exc:
+            raise ConfigError(
+                "password_file", f"cannot read {self.password_file}: {exc.strerror}"
+            ) from None
