@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 
-async def wait_until(predicate: Callable[[], bool], within: float = 10.0) -> None:
+async def wait_until(predicate: Callable[[], bool], within: float = 20.0) -> None:
     """Poll ``predicate`` until true; generous, for a loaded 2-core CI machine."""
     deadline = time.monotonic() + within
     while not predicate():

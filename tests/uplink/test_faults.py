@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.brokers import Mosquitto
 from tests.mqtt.helpers import wait_until
 from tests.uplink.helpers import T0, Collector, gateway_counts, open_store, seed
@@ -23,6 +25,8 @@ def start(db: Path, broker: Mosquitto, keydir: Path) -> subprocess.Popen[bytes]:
     )
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(180)
 async def test_sigkill_mid_drain_then_restart(
     tmp_path: Path, mosquitto: Mosquitto, collector: Collector
 ) -> None:

@@ -7,6 +7,8 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from cloud_sync.policy_signing import generate_keypair, sign_policy
 from cloud_sync.uplink import UplinkService, create_router
 from edge.events import AlertChanged, DecisionOverridden, DeviceStatus, Outcome, StockChanged
@@ -83,6 +85,8 @@ async def test_late_override_resends_the_window_with_a_higher_rev(
     assert collector.lane_counts() == store.read_sync(gateway_counts)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(180)
 async def test_broker_restart_and_a_small_outbox_lose_nothing(
     tmp_path: Path, mosquitto: Mosquitto, store: Store, collector: Collector,
     run_service: Callable[..., UplinkService],
@@ -98,7 +102,7 @@ async def test_broker_restart_and_a_small_outbox_lose_nothing(
     await wait_until(lambda: collector.lane_counts() == store.read_sync(gateway_counts), 40)
     status = await service.status()
     assert status.evicted_total > 0  # the bound was hit, and the windows came back anyway
-    assert len(collector.births) >= 2
+    assert service.bdseq >= 2  # reconnected (its birth may beat the collector's resubscription)
 
 
 async def test_unsynchronised_clock_holds_windows_until_time_is_known(
@@ -118,14 +122,11 @@ async def test_unsynchronised_clock_holds_windows_until_time_is_known(
     settings = make_settings(tmp_path, mosquitto, clock_check_interval_s=0.2)
     service = run_service(settings, store, bus, clock=lambda: 3600.0)
     await wait_until(lambda: collector.births != [])
-    await wait_until(lambda: service.synced is False and service.bdseq >= 1)
-    status = await service.status()
-    await wait_until(lambda: status.outbox_held >= 0)
-    for _ in range(20):
-        if (await service.status()).outbox_held == 1:
-            break
-        await asyncio.sleep(0.1)
-    assert (await service.status()).outbox_held == 1
+    await wait_until(lambda: service.bdseq >= 1)
+    deadline = asyncio.get_running_loop().time() + 20
+    while (await service.status()).outbox_held != 1:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.05)
     assert collector.stream("lane-window") == {}
     synced = True
     await wait_until(lambda: len(collector.stream("lane-window")) == 1)
