@@ -55,6 +55,10 @@ UNIT_KG = 0.2
 TARE_KG = 1.0
 
 
+def start_units(shelf: int) -> int:
+    return 80 + shelf % 40
+
+
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -176,7 +180,8 @@ async def _gateway(
                 shelf=f"s{n:03d}",
                 container_tare_kg=TARE_KG,
                 lead_time_days=3,
-                minimum=40,
+                # every tenth shelf crosses its minimum at its first take: LOW alerts open
+                minimum=start_units(n) - 1 if n % 10 == 0 else 40,
             )
             for n in range(shelves)
         ),
@@ -204,8 +209,9 @@ async def _gateway(
             meter.seen(service.readings)
             await asyncio.sleep(0.02)
         meter.seen(service.readings)
-        while sub.get_nowait() is not None:
-            pass
+        stock_events = 0
+        while (event := sub.get_nowait()) is not None:
+            stock_events += type(event).__name__ == "StockChanged"
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -217,6 +223,8 @@ async def _gateway(
                 rejected=rejected,
                 faults=sum(s.state == "fault" for s in sensors),
                 alerts=len(service.open_alerts()),
+                stock_events=stock_events,
+                counts=[service.item_view(f"item-{n:03d}").on_hand for n in range(shelves)],
                 bus_dropped=sub.dropped,
                 write_errors=service.write_errors,
             )
@@ -233,7 +241,7 @@ def publisher(
     client.max_queued_messages_set(0)
     client.connect(host, port)
     client.loop_start()
-    units = [80 + n % 40 for n in range(shelves)]
+    units = [start_units(n) for n in range(shelves)]
     next_take = [rng.uniform(5, 25) for _ in range(shelves)]
     period = 1.0 / rate
     slots = 100  # publish in 100 slices per period, so the stream is smooth, not bursty
@@ -267,7 +275,9 @@ def publisher(
     wall = time.monotonic() - start
     client.loop_stop()
     client.disconnect()
-    out.put({"name": "publisher", "sent": sent, "wall": wall})
+    # A take in the last few seconds may not have settled yet: it is not checked.
+    settled = [t - 20.0 < wall - 5.0 for t in next_take]
+    out.put({"name": "publisher", "sent": sent, "wall": wall, "units": units, "settled": settled})
 
 
 def probe_until(host: str, port: int, ready: list[Event]) -> None:
@@ -381,9 +391,14 @@ def main() -> None:
     g = results["gateway storeroom service"]
     print(
         f"gateway: rejected={g['rejected']} sensors in fault={g['faults']} "
-        f"open alerts={g['alerts']} bus events dropped={g['bus_dropped']} "
+        f"stock changes={g['stock_events']} open alerts={g['alerts']} "
+        f"bus events dropped={g['bus_dropped']} "
         f"store write errors={g['write_errors']}"
     )
+    pub = results["publisher"]
+    checked = [n for n, ok in enumerate(pub["settled"]) if ok]
+    wrong = [n for n in checked if g["counts"][n] != pub["units"][n]]
+    print(f"counts: {len(checked) - len(wrong)} of {len(checked)} settled shelves right")
     share = g["cpu"] / max(g["received"], 1) * offered
     verdict = share < 0.5 and g["received"] == sent
     print(
