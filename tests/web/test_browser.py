@@ -3,6 +3,7 @@ happen, devices, a supervisor's override, a phone-sized screen, and a lost conne
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -132,17 +133,30 @@ def test_a_supervisor_overrides_and_it_is_audited(browser: Any, live_server: Liv
     page.context.close()
 
 
-def test_a_lost_gateway_is_shown(browser: Any, settings: Any, service: Any) -> None:
+def test_a_lost_gateway_is_shown_and_the_page_reconnects(
+    browser: Any, settings: Any, service: Any
+) -> None:
     from playwright.sync_api import expect
 
+    from tests.brokers import free_port
     from tests.web.conftest import start_live
 
-    live, stop = start_live(settings, service)
+    fixed = settings.model_copy(update={"port": free_port()})
+    live, stop = start_live(fixed, service)
     try:
         page = log_in(browser, live, "sam")
         expect(page.locator("#connection")).to_be_hidden()
         assert stop()
         expect(page.locator("#connection")).to_contain_text("Connection lost")
+        # the gateway comes back on the same address: the page picks up where it was
+        live, stop = start_live(fixed, service)
+        expect(page.locator("#connection")).to_be_hidden()
+        deadline = time.monotonic() + 10  # the stream subscribes just after its headers go out
+        while not service.bus._subscriptions and time.monotonic() < deadline:
+            time.sleep(0.02)
+        live.publish(live.service.decide("south", Outcome.DENY, "code expired"))
+        south = page.locator('.lane[data-lane="south"] .decision')
+        expect(south.locator(".reason")).to_have_text("code expired")
         page.context.close()
     finally:
         stop()
