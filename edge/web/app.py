@@ -1,4 +1,18 @@
-"""``create_app(settings, service)``: the gateway's local web app, and a server to run it."""
+"""``create_app(settings, service)``: the gateway's local web app, and a server to run it.
+
+Routes (``tests/web/test_routes.py`` checks this list against the app):
+
+- ``GET  /``                                    the staff page (login form until logged in)
+- ``GET  /docs``, ``GET /openapi.json``         API docs (rendered locally: no CDN offline)
+- ``GET  /healthz``                             no login: status and devices per state
+- ``POST /api/login``, ``POST /api/logout``, ``GET /api/me``
+- ``GET  /api/live``                            server-sent events: snapshot, then bus events
+- ``GET  /api/screenings?lane=&limit=&before_id=``, ``GET /api/screenings/{id}``
+- ``POST /api/screenings/{id}/override``        supervisor: {outcome, reason}; audited
+- ``GET  /api/overrides?screening_id=``         the audit trail, newest first
+- ``GET  /api/lanes``, ``GET /api/devices``, ``GET /api/policy``
+- ``POST /api/policy/reload``                   supervisor
+"""
 
 from __future__ import annotations
 
@@ -19,6 +33,24 @@ from edge.web import live, pages, routes_auth, routes_screenings, routes_status
 from edge.web.auth import Authenticator
 from edge.web.settings import WebSettings
 from edge.web.users import load_session_secret, load_users, require_users_file
+
+ROUTES = [
+    ("GET", "/"),
+    ("GET", "/docs"),
+    ("GET", "/healthz"),
+    ("POST", "/api/login"),
+    ("POST", "/api/logout"),
+    ("GET", "/api/me"),
+    ("GET", "/api/live"),
+    ("GET", "/api/screenings"),
+    ("GET", "/api/screenings/{screening_id}"),
+    ("POST", "/api/screenings/{screening_id}/override"),
+    ("GET", "/api/overrides"),
+    ("GET", "/api/lanes"),
+    ("GET", "/api/devices"),
+    ("GET", "/api/policy"),
+    ("POST", "/api/policy/reload"),
+]
 
 DESCRIPTION = (
     "The community checkpoint gateway's local API: screenings and their decisions, supervisor"

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from edge.events import DecisionOverridden, Outcome
 from edge.web import WebSettings, create_app
+from edge.web.app import ROUTES
 from tests.web.conftest import login
 from tests.web.fakes import FakeCheckpoint
 
@@ -145,6 +146,15 @@ def test_openapi_lists_every_route_and_docs_work_offline(client: TestClient) -> 
         assert client.get(f"/static/{name}").status_code == 200
     page = client.get("/").text
     assert "http://" not in page and "https://" not in page  # nothing from outside the gateway
+
+
+def test_every_route_is_in_the_documented_list(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    served = {(method.upper(), path) for path, ops in paths.items() for method in ops}
+    pages = {("GET", "/"), ("GET", "/docs")}  # not API routes, so not in the schema
+    assert served | pages == set(ROUTES)
+    for method, path in pages:
+        assert client.request(method, path).status_code == 200
 
 
 def test_nav_links_to_mounted_routers(settings: WebSettings) -> None:
