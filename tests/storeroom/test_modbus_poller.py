@@ -43,7 +43,7 @@ class Collected:
     def __call__(self, key: str, event: DeviceEvent) -> None:
         self.events.append((key, event))
 
-    def of(self, key: str, kind: type) -> list[DeviceEvent]:
+    def of(self, key: str, kind: type | tuple[type, ...]) -> list[DeviceEvent]:
         return [e for k, e in self.events if k == key and isinstance(e, kind)]
 
     async def wait(self, predicate: Callable[[], bool]) -> None:
@@ -146,7 +146,8 @@ async def test_silent_device_goes_silent_once_and_recovers(
             assert not got.of("shelf-2", ShelfWeight)
             shelf2.silent = False
             await got.wait(lambda: bool(got.of("shelf-2", ShelfWeight)))
-            assert got.of("shelf-2", DeviceStateChanged)[-1].state is DeviceState.CONNECTED
+            last = got.of("shelf-2", DeviceStateChanged)[-1]
+            assert isinstance(last, DeviceStateChanged) and last.state is DeviceState.CONNECTED
         finally:
             await stop(task)
 

@@ -24,6 +24,7 @@ from edge.storeroom.settings import (
 )
 from firmware_interfaces.events import (
     ClimateReading,
+    DeviceEvent,
     DeviceState,
     DeviceStateChanged,
     FrameRejected,
@@ -95,7 +96,7 @@ class Rig:
         self.put(TARE + n * UNIT)
 
     def drain(self) -> list[object]:
-        out = []
+        out: list[object] = []
         while (e := self.events.get_nowait()) is not None:
             out.append(e)
         return out
@@ -370,7 +371,11 @@ async def test_flapping_sensor_is_one_fault_not_a_storm(store: Store, clock: Fak
     rig.boxes(20)
     rig.drain()
     for n in range(1200):  # two minutes of a cell alternating good, NaN and negative
-        bad = [FrameRejected("not a number"), ShelfWeight(TARE + 20 * UNIT), ShelfWeight(-9.0)]
+        bad: list[DeviceEvent] = [
+            FrameRejected("not a number"),
+            ShelfWeight(TARE + 20 * UNIT),
+            ShelfWeight(-9.0),
+        ]
         rig.service.handle("s1", bad[n % 3])
         clock.advance(0.1)
         if n % 10 == 0:

@@ -73,7 +73,7 @@ def put(service: StoreroomService, clock: FakeClock, kg: float) -> None:
 def test_every_route_is_documented() -> None:
     app_routes = set()
     svc = object.__new__(StoreroomService)
-    for route in create_router(svc).routes:  # type: ignore[arg-type]
+    for route in create_router(svc).routes:
         for method in getattr(route, "methods", set()) - {"HEAD"}:
             app_routes.add((method, route.path))  # type: ignore[attr-defined]
     assert app_routes == set(web.ROUTES)
