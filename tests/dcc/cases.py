@@ -4,8 +4,10 @@ Flag meanings are those of ``shared/conformance/README.md``; two flags it does n
 as upstream's README describes them: EXPECTEDVALIDOBJECT (the CBOR payload is a CWT with an
 hcert -260 -> 1 map) and EXPECTEDENCODE (issuing side: not checked by a verifier, reported as
 skipped). Data quirks handled here: the typo key EXPTECTEDEXPIRED (read as
-EXPECTEDEXPIRATIONCHECK, true = the check passes), a boolean EXPECTEDRESULTS nested in EXPECTEDRESULTS (ignored), validationClockInstant
-beside VALIDATIONCLOCK, clocks without a time zone (read as UTC), LV's ``_2DCODE``.
+EXPECTEDEXPIRATIONCHECK, true = the check passes), a boolean EXPECTEDRESULTS nested in
+EXPECTEDRESULTS (ignored), validationClockInstant beside VALIDATIONCLOCK, clocks without a time
+zone (read as UTC), LV's ``_2DCODE``, IE's ``Raw`` folder and PL/PT's schema-version folders
+(all found by searching every folder for ``*.json``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,15 @@ import cv2
 import numpy as np
 
 from edge.verify.dcc.base45 import b45decode
-from edge.verify.dcc.chain import CLAIM_HCERT, inflate, loads_cbor, parse_claims, parse_cose, to_json, unprefix
+from edge.verify.dcc.chain import (
+    CLAIM_HCERT,
+    inflate,
+    loads_cbor,
+    parse_claims,
+    parse_cose,
+    to_json,
+    unprefix,
+)
 from edge.verify.dcc.errors import DecodeError, TrustListError
 from edge.verify.dcc.schema import DccSchema
 from edge.verify.dcc.signature import certificate_types, signature_ok

@@ -36,3 +36,62 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"{'all flags':28} {checked:8} {total['passed']:8} {total['listed']:8}"
         f" {total['failed']:8}   over {len(CASES_RUN)} cases"
     )
+
+
+# ---- keys, DSCs and signed codes of our own ----------------------------------------------
+
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+from typing import Any  # noqa: E402
+
+from cryptography import x509  # noqa: E402
+
+from edge.verify.dcc import issue  # noqa: E402
+from edge.verify.dcc.trust import Dsc, TrustList  # noqa: E402
+from edge.verify.dcc.verifier import DccVerifier  # noqa: E402
+
+NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Signer:
+    key: issue.SigningKey
+    cert: x509.Certificate
+    kid: bytes
+
+    def dsc(self, country: str = "XX") -> Dsc:
+        return Dsc.from_certificate(self.cert, self.cert.public_key(), kid=None, country=country)
+
+    def code(self, kind: str = "v", *, at: datetime = NOW, **kwargs: Any) -> str:
+        kwargs.setdefault("issued_at", at - timedelta(days=1))
+        kwargs.setdefault("expires_at", at + timedelta(days=30))
+        kwargs.setdefault("kid", self.kid)
+        dcc = kwargs.pop("dcc", None) or issue.sample_dcc(kind, when=at)
+        return issue.sign_hc1(dcc, self.key, **kwargs)
+
+
+def make_signer(alg: issue.Alg, types: str = "", **cert_args: Any) -> Signer:
+    key = issue.make_key(alg)
+    cert_args.setdefault("not_before", NOW - timedelta(days=365))
+    cert_args.setdefault("not_after", NOW + timedelta(days=365))
+    cert = issue.make_dsc(key, country="XX", types=types, **cert_args)
+    return Signer(key, cert, issue.kid_of(cert))
+
+
+@pytest.fixture(scope="session")
+def es256() -> Signer:
+    return make_signer("ES256")
+
+
+@pytest.fixture(scope="session")
+def ps256() -> Signer:
+    return make_signer("PS256")
+
+
+@pytest.fixture(scope="session")
+def verifier_for() -> Callable[..., DccVerifier]:
+    def build(*signers: Signer, **kwargs: Any) -> DccVerifier:
+        return DccVerifier(TrustList(dscs=[s.dsc() for s in signers]), **kwargs)
+
+    return build

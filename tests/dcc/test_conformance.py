@@ -103,7 +103,7 @@ def _check_whole_chain(case: Case, effective: dict[str, bool]) -> None:
     passing = {flag for flag, ok in effective.items() if ok and flag in CHAIN_STEPS}
     if failing:
         assert not verdict.valid, f"steps {sorted(failing)} fail, yet the verifier says valid"
-    elif COMPLETE <= passing:
+    elif passing >= COMPLETE:
         # LI/4 (a test result signed by a vaccination-only DSC) sets no key-usage flag: the
         # data is silent there, and refusing it is what the key-usage rule demands.
         untested_key_usage = "EXPECTEDKEYUSAGE" not in effective

@@ -16,7 +16,6 @@ from typing import Any
 
 import cbor2
 
-from edge.verify.dcc.base45 import b45decode
 from edge.verify.dcc.errors import DecodeError
 
 PREFIX = "HC1:"
@@ -91,14 +90,6 @@ def inflate(data: bytes, *, max_size: int = DEFAULT_MAX_INFLATED) -> bytes:
     if inflater.unused_data:
         raise DecodeError("zlib", "bytes after the end of the zlib stream")
     return out
-
-
-def decompress_if_needed(data: bytes, *, max_size: int = DEFAULT_MAX_INFLATED) -> bytes:
-    """Codes must be zlib-compressed, but a few issuers shipped raw COSE (first byte 0xD2/0x84):
-    accept those too, since the signature still protects the content."""
-    if data[:1] in (b"\xd2", b"\xd8", b"\x84"):
-        return data
-    return inflate(data, max_size=max_size)
 
 
 def loads_cbor(data: bytes, step: str) -> Any:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -148,7 +147,7 @@ class TrustList:
         self.reload()
 
     def reload(self) -> None:
-        """Re-read every file; raises :class:`TrustListError` and keeps the old list if one fails."""
+        """Re-read every file; on :class:`TrustListError` the old list stays in force."""
         stamp = self._file_stamp()
         loaded = [dsc for path in self.paths for dsc in load_file(path)]
         self._index = _index([*loaded, *self._extra])  # one assignment: the atomic swap
@@ -165,7 +164,7 @@ class TrustList:
         stamps = []
         for path in self.paths:
             try:
-                st = os.stat(path)
+                st = path.stat()
                 stamps.append((st.st_mtime_ns, st.st_size))
             except OSError:
                 stamps.append((-1, -1))
