@@ -109,6 +109,5 @@ async def test_metrics_show_device_states_and_rejections(running) -> None:  # ty
     )
     assert (
         'ccg_device_rejected_input_total{device="gate-scanner",'
-        'reason="unreadable code (not UTF-8)"} 1.0'
-        in text
+        'reason="unreadable code (not UTF-8)"} 1.0' in text
     )
