@@ -398,7 +398,11 @@ def main() -> None:
     pub = results["publisher"]
     checked = [n for n, ok in enumerate(pub["settled"]) if ok]
     wrong = [n for n in checked if g["counts"][n] != pub["units"][n]]
-    print(f"counts: {len(checked) - len(wrong)} of {len(checked)} settled shelves right")
+    examples = ", ".join(f"s{n:03d} {g['counts'][n]} not {pub['units'][n]}" for n in wrong[:5])
+    print(
+        f"counts: {len(checked) - len(wrong)} of {len(checked)} settled shelves right"
+        + (f" (e.g. {examples})" if wrong else "")
+    )
     share = g["cpu"] / max(g["received"], 1) * offered
     verdict = share < 0.5 and g["received"] == sent
     print(
