@@ -79,4 +79,5 @@ def build_verifier(settings: DccSettings) -> DccVerifier:
         settings.rules,
         max_inflated_bytes=settings.max_inflated_bytes,
         clock_skew_s=settings.clock_skew_s,
+        trust_check_interval_s=settings.trust_check_interval_s,
     )

@@ -14,6 +14,7 @@ when asked.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +32,7 @@ from edge.verify.dcc.chain import (
     to_json,
     unprefix,
 )
-from edge.verify.dcc.errors import DecodeError
+from edge.verify.dcc.errors import DecodeError, TrustListError
 from edge.verify.dcc.rules import TYPE_NAMES, DccRules, apply_rules
 from edge.verify.dcc.schema import DccSchema
 from edge.verify.dcc.signature import certificate_types, signature_ok
@@ -65,12 +66,18 @@ class DccVerifier:
         *,
         max_inflated_bytes: int = DEFAULT_MAX_INFLATED,
         clock_skew_s: float = 300.0,
+        trust_check_interval_s: float | None = None,
     ) -> None:
         self.trust_list = trust_list
         self.schema = schema if schema is not None else DccSchema()
         self.rules = rules if rules is not None else DccRules()
         self.max_inflated_bytes = max_inflated_bytes
         self._skew = timedelta(seconds=clock_skew_s)
+        #: None: the trust list changes only when someone calls its reload(); else how often
+        #: a verification may stat the trust-list files for a replacement
+        self._trust_interval = trust_check_interval_s
+        self._trust_checked = time.monotonic()
+        self._trust_error: str | None = None
         #: verdicts by outcome ("valid" or the failed step); for the health page and metrics
         self.counts: Counter[str] = Counter()
 
@@ -78,6 +85,7 @@ class DccVerifier:
         return text.startswith(PREFIX)
 
     def verify(self, text: str, *, at: datetime) -> Verdict:
+        self._maybe_reload_trust()
         try:
             verdict = self._verify(text, at)
         except Exception:
@@ -87,6 +95,22 @@ class DccVerifier:
             verdict = fail("internal", DAMAGED)
         self.counts[verdict.failed_step or "valid"] += 1
         return verdict
+
+    def _maybe_reload_trust(self) -> None:
+        if self._trust_interval is None:
+            return
+        now = time.monotonic()
+        if now - self._trust_checked < self._trust_interval:
+            return
+        self._trust_checked = now
+        try:
+            if self.trust_list.reload_if_changed():
+                log.info("EU DCC trust list reloaded: %d signer certificates", len(self.trust_list))
+            self._trust_error = None
+        except TrustListError as exc:
+            if str(exc) != self._trust_error:  # log once per distinct problem, not per scan
+                log.error("EU DCC trust list not reloaded, the old one stays: %s", exc)
+            self._trust_error = str(exc)
 
     def decode(self, text: str) -> tuple[CoseSign1, CwtClaims]:
         """The signed structure and its claims; raises :class:`DecodeError` naming the step."""
