@@ -45,6 +45,13 @@ def test_hash_password_command_reads_stdin(
     assert verify_password("s3cret", printed)
 
 
+def test_hash_password_is_an_edge_gateway_command() -> None:
+    from edge.cli import build_parser
+
+    args = build_parser().parse_args(["hash-password"])
+    assert args.func is hash_password_command
+
+
 def test_missing_users_file_refuses_to_start(tmp_path: Path) -> None:
     secret = tmp_path / "s"
     secret.write_text("x" * 32)

@@ -144,7 +144,9 @@ def test_openapi_lists_every_route_and_docs_work_offline(client: TestClient) -> 
     assert "/openapi.json" in docs and '<script src="http' not in docs
     for name in ("app.js", "style.css"):
         assert client.get(f"/static/{name}").status_code == 200
-    page = client.get("/").text
+    response = client.get("/")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    page = response.text
     assert "http://" not in page and "https://" not in page  # nothing from outside the gateway
 
 
