@@ -490,8 +490,15 @@ class StoreroomService:
         log.info("storeroom alert %s %s: %s", a.alert_id, a.state, a.message)
         self._write(records.save_alert(a))
         self.bus.publish(
+            # Plain strings on the bus: its readers (uplink, page) need not know our enums.
             AlertChanged(
-                a.alert_id, a.kind, a.subject, a.severity, a.state, a.message, a.updated_at
+                a.alert_id,
+                str(a.kind),
+                a.subject,
+                a.severity,
+                str(a.state),
+                a.message,
+                a.updated_at,
             )
         )
         if self._alert_out is not None:
