@@ -98,6 +98,7 @@ class BusPoller:
         self._emit = emit
         self._factory = client_factory or _serial_client
         self._client: Any = None
+        self._last_surprise = ""
         self._lock = asyncio.Lock()  # one request on the wire at a time (polls and commands)
         self.polls = 0
 
@@ -124,7 +125,9 @@ class BusPoller:
                 except Exception as exc:
                     # A surprise from pymodbus must cost one bus a reconnect, not the gateway
                     # its storeroom: report it, start over.
-                    log.exception("modbus poller on %s failed", self.line.port)
+                    if repr(exc) != self._last_surprise:  # once per kind, not per retry
+                        self._last_surprise = repr(exc)
+                        log.exception("modbus poller on %s failed", self.line.port)
                     self._all(DeviceState.UNPLUGGED, f"{self.line.port}: poller error: {exc}")
                 finally:
                     client.close()

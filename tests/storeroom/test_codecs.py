@@ -6,7 +6,7 @@ import math
 import struct
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firmware_interfaces.codecs.shelf_json import ShelfJsonCodec, encode_shelf_payload
@@ -68,6 +68,7 @@ def test_swapped_int32_is_named() -> None:
     assert result == FrameRejected("word order looks swapped", bytes.fromhex("00003039"))
 
 
+@settings(deadline=None, max_examples=60)  # no deadline: CI is a loaded 2-core box
 @given(st.lists(REGISTER, max_size=4))
 def test_any_registers_give_an_event(registers: list[int]) -> None:
     for profile in (WEIGHT_FLOAT32, WEIGHT_INT32_GRAMS_CDAB):
@@ -75,6 +76,7 @@ def test_any_registers_give_an_event(registers: list[int]) -> None:
     assert isinstance(decode_climate(XY_MD02, registers), ClimateReading | FrameRejected)
 
 
+@settings(deadline=None, max_examples=60)  # no deadline: CI is a loaded 2-core box
 @given(
     st.sampled_from(list(ValueType)),
     st.sampled_from(list(WordOrder)),
@@ -137,6 +139,7 @@ def test_shelf_json_rejects_with_reason(payload: bytes, reason: str) -> None:
     assert len(result.data) <= 64
 
 
+@settings(deadline=None, max_examples=60)  # no deadline: CI is a loaded 2-core box
 @given(st.binary(max_size=200) | st.text(max_size=100).map(str.encode))
 def test_shelf_json_never_raises(payload: bytes) -> None:
     assert isinstance(CODEC.decode(payload), ShelfWeight | FrameRejected)

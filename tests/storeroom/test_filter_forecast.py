@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edge.storeroom.filter import FilterParams, WeightFilter
 from edge.storeroom.forecast import days_of_supply, forecast, smoothed, z_score
@@ -122,3 +124,26 @@ def test_helpers() -> None:
     assert smoothed([0, 0, 0, 10], 0.5) == pytest.approx(2.5 / 16 + 5.0)
     assert days_of_supply(10, 0) is None
     assert days_of_supply(-3, 2) == 0.0
+
+
+@settings(deadline=None, max_examples=60)  # no deadline: CI is a loaded 2-core box
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(min_value=-50, max_value=200, allow_nan=False),  # what the cell reads
+            st.integers(min_value=1, max_value=25),  # for how many readings (< 3 s at 10/s)
+        ),
+        max_size=20,
+    )
+)
+def test_no_short_disturbance_moves_the_weight(disturbances: list[tuple[float, int]]) -> None:
+    f = settled()
+    t = 10.0
+    for value, length in disturbances:
+        for _ in range(length):
+            assert f.feed(t, value) is None
+            t += 0.1
+        for _ in range(6):  # back to normal between disturbances, briefly
+            assert f.feed(t, 10.0) is None
+            t += 0.1
+    assert f.accepted == 10.0

@@ -242,3 +242,40 @@ async def test_decoder_reads_registers_pymodbus_encoded() -> None:
     from firmware_interfaces.modbus.registers import decode_weight
 
     assert decode_weight(WEIGHT_FLOAT32, regs) == ShelfWeight(12.5)
+
+
+class _SurprisingClient:
+    """A client whose reads fail in a way pymodbus does not document."""
+
+    connected = True
+
+    def __init__(self, line: SerialLine) -> None:
+        self.line = line
+
+    async def connect(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.connected = True  # a fresh one is made per connection anyway
+
+    async def read_holding_registers(self, *args: object, **kwargs: object) -> object:
+        raise RuntimeError("surprise")
+
+
+async def test_poller_survives_a_surprise_and_reports_it() -> None:
+    got = Collected()
+    line = SerialLine("/dev/fake", reconnect_initial=0.05)
+    poller = BusPoller(
+        line, [PolledDevice("s", 1, WEIGHT_FLOAT32)], got, client_factory=_SurprisingClient
+    )
+    task = await run_poller(poller)
+    try:
+        await got.wait(lambda: bool(got.of("s", DeviceStateChanged)))
+        await asyncio.sleep(0.3)  # it keeps retrying; not an assertion on time
+        assert not task.done()
+        changes = got.of("s", DeviceStateChanged)
+        assert changes == [
+            DeviceStateChanged(DeviceState.UNPLUGGED, "/dev/fake: poller error: surprise")
+        ]
+    finally:
+        await stop(task)
