@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from cryptography import x509
 
+from edge.verify.dcc import issue
+from edge.verify.dcc.trust import Dsc, TrustList
+from edge.verify.dcc.verifier import DccVerifier
 from tests.dcc.cases import TESTDATA
 
 #: filled by test_conformance: per flag, "passed" / "listed" / "skipped" counts
@@ -26,9 +34,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         checked = c["passed"] + c["listed"] + c["failed"]
         total.update(c)
         if checked:
-            tr.write_line(
-                f"{flag:28} {checked:8} {c['passed']:8} {c['listed']:8} {c['failed']:8}"
-            )
+            tr.write_line(f"{flag:28} {checked:8} {c['passed']:8} {c['listed']:8} {c['failed']:8}")
         if c["skipped"]:
             tr.write_line(f"{flag:28} skipped on {c['skipped']} cases (issuing side)")
     checked = total["passed"] + total["listed"] + total["failed"]
@@ -40,16 +46,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 # ---- keys, DSCs and signed codes of our own ----------------------------------------------
 
-from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
-from typing import Any  # noqa: E402
-
-from cryptography import x509  # noqa: E402
-
-from edge.verify.dcc import issue  # noqa: E402
-from edge.verify.dcc.trust import Dsc, TrustList  # noqa: E402
-from edge.verify.dcc.verifier import DccVerifier  # noqa: E402
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -92,9 +92,18 @@ def inflate(data: bytes, *, max_size: int = DEFAULT_MAX_INFLATED) -> bytes:
     return out
 
 
+def _refuse_shared_reference(decoder: Any) -> Any:
+    raise cbor2.CBORDecodeError("shared references (tags 28/29) are not allowed")
+
+
+# Shared references let 6 bytes build a structure that contains itself: nothing a DCC needs,
+# and a cycle would send every later walk over the payload round for ever.
+_SEMANTIC_DECODERS = {28: _refuse_shared_reference, 29: _refuse_shared_reference}
+
+
 def loads_cbor(data: bytes, step: str) -> Any:
     try:
-        return cbor2.loads(data, max_depth=MAX_CBOR_DEPTH)
+        return cbor2.loads(data, max_depth=MAX_CBOR_DEPTH, semantic_decoders=_SEMANTIC_DECODERS)
     except Exception as exc:  # cbor2 raises assorted types on hostile input; all mean "bad CBOR"
         raise DecodeError(step, f"{type(exc).__name__}: {str(exc)[:120]}") from exc
 
@@ -135,7 +144,7 @@ def parse_claims(payload: bytes) -> CwtClaims:
         issuer=iss if isinstance(iss, str) else None,
         issued_at=_epoch(claims.get(CLAIM_IAT), "iat"),
         expires_at=_epoch(claims.get(CLAIM_EXP), "exp"),
-        dcc=thaw(hcert[HCERT_EU_DCC]),
+        dcc=thaw(hcert[HCERT_EU_DCC], MAX_CBOR_DEPTH),
     )
 
 
@@ -150,12 +159,15 @@ def _epoch(value: object, name: str) -> datetime | None:
         raise DecodeError("cbor", f"{name} out of range") from exc
 
 
-def thaw(value: Any) -> Any:
-    """Plain dicts and lists: cbor2 returns frozendicts and tuples inside tags."""
+def thaw(value: Any, depth: int) -> Any:
+    """Plain dicts and lists (cbor2 returns frozendicts and tuples inside tags), at most
+    ``depth`` levels deep: the decoder's depth limit does not count every container kind."""
+    if isinstance(value, Mapping | list | tuple) and depth <= 0:
+        raise DecodeError("cbor", "payload nested too deeply")
     if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
+        return {k: thaw(v, depth - 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [thaw(v) for v in value]
+        return [thaw(v, depth - 1) for v in value]
     return value
 
 
