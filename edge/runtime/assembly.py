@@ -31,7 +31,6 @@ from edge.runtime.checkpoint import Checkpoint
 from edge.runtime.devices import DeviceRunner, build_runners
 from edge.runtime.metrics import create_metrics_router
 from edge.runtime.mqtt_devices import run_mqtt_devices
-from edge.runtime.webserver import WebServer
 from edge.store import MigrationSet, Store
 from edge.store.schema import CORE
 from edge.storeroom.migrations import MIGRATIONS as STOREROOM_MIGRATIONS
@@ -40,7 +39,7 @@ from edge.storeroom.web import create_router as storeroom_router
 from edge.verify.base import Verifier, VerifierChain
 from edge.verify.community_pass import CommunityPassError
 from edge.verify.community_pass import build_verifier as build_community_pass
-from edge.web.app import create_app
+from edge.web.app import WebServer, create_app
 from edge.web.auth import require_supervisor, require_user
 from edge.web.errors import WebConfigError
 
@@ -101,7 +100,7 @@ class Gateway:
             self.app = create_app(config.web, self.checkpoint, routers=self.routers(), clock=clock)
         except WebConfigError as exc:
             raise ConfigError(exc.path or source, [(exc.key, exc.problem)]) from None
-        self.web = WebServer(self.app, config.web.host, config.web.port)
+        self.web = WebServer(self.app, config.web)
 
     @property
     def web_port(self) -> int | None:
@@ -148,7 +147,7 @@ class Gateway:
         checkpoint = self.checkpoint
         tasks: list[tuple[str, Coroutine[Any, Any, None]]] = [
             ("checkpoint-chores", checkpoint.run()),
-            ("web", self.web.serve()),
+            ("web", self.web.run()),
         ]
         if self.storeroom is not None:
             tasks.append(("storeroom", self.storeroom.run()))

@@ -52,6 +52,7 @@ async def running(
             )
             connected.add(event.device)
         sub.close()
+        await asyncio.wait_for(gateway.web.started.wait(), 10)
         yield gateway, thermo, scanner
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
