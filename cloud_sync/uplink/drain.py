@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 import logging
@@ -15,7 +16,7 @@ from firmware_interfaces.transports.mqtt import MqttClient, MqttError
 
 log = logging.getLogger(__name__)
 
-_FETCH = 1000
+_FETCH = 2000
 _ACK_BATCH = 2000
 
 
@@ -35,6 +36,7 @@ class Drainer:
         self._inflight: dict[int, int] = {}  # id -> rev in flight
         self._acked: list[tuple[int, int]] = []
         self._acked_ids: set[int] = set()
+        self._buffer: collections.deque[outbox.Row] = collections.deque()
         self._wake = asyncio.Event()
         self._space = asyncio.Event()
         self._ack_ready = asyncio.Event()
@@ -49,10 +51,12 @@ class Drainer:
         """New rows of ``priority`` were committed: look again from that priority on."""
         if priority < self._cursor[0]:
             self._cursor = (priority, 0)
+            self._buffer.clear()
         self._wake.set()
 
     def rewind(self) -> None:
         self._cursor = (-1, 0)
+        self._buffer.clear()
         self._wake.set()
 
     async def run(self) -> None:
@@ -62,6 +66,7 @@ class Drainer:
 
     async def _send_loop(self) -> None:
         loop = asyncio.get_running_loop()
+        buffer = self._buffer
         while True:
             if not self.client.connected.is_set():
                 self.rewind()
@@ -70,33 +75,37 @@ class Drainer:
             if pause > 0:
                 await asyncio.sleep(pause)
                 self.rewind()
-            window = self.client.window
-            room = window - len(self._inflight)
-            # Refill in batches: a read per freed slot would cost a thread hop per message.
-            if room <= 0 or (self._inflight and room < max(1, window // 4)):
-                self._space.clear()
-                await self._space.wait()
-                continue
-            self._wake.clear()
-            rows = await self.store.read(
-                functools.partial(outbox.fetch, after=self._cursor, limit=min(room, _FETCH))
-            )
-            sent = 0
-            for row in rows:
-                self._cursor = (row.priority, row.id)
+            # Publish from rows read ahead: a freed slot is refilled without touching SQLite.
+            room = self.client.window - len(self._inflight)
+            while room > 0 and buffer and self.client.connected.is_set():
+                row = buffer.popleft()
                 if row.id in self._inflight or row.id in self._acked_ids:
                     continue
                 future = self.client.start_publish(row.topic, row.payload, qos=1)
                 self._inflight[row.id] = row.rev
                 future.add_done_callback(functools.partial(self._done, row_id=row.id, rev=row.rev))
-                sent += 1
-            if not rows:
+                room -= 1
+            if len(buffer) < _FETCH // 2:
+                self._wake.clear()
+                rows = await self.store.read(
+                    functools.partial(outbox.fetch, after=self._cursor, limit=_FETCH)
+                )
+                if rows:
+                    self._cursor = (rows[-1].priority, rows[-1].id)
+                    buffer.extend(rows)
+                    continue
+                if not buffer:  # all sent: wait for new rows (or a second)
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(1.0):
+                            await self._wake.wait()
+                    if not self._inflight:
+                        self.rewind()  # start over: skipped rows (replaced, refused) get a look
+                    continue
+            if room <= 0 or not buffer:
+                self._space.clear()
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(1.0):
-                        await self._wake.wait()
-                self.rewind()  # start over: skipped rows (in flight, replaced) get another look
-            elif sent == 0:
-                await asyncio.sleep(0)
+                        await self._space.wait()
 
     def _done(self, future: asyncio.Future[None], row_id: int, rev: int) -> None:
         self._inflight.pop(row_id, None)

@@ -339,6 +339,9 @@ class MqttClient:
 
     def _add_reader(self, sock: Any) -> None:
         assert self._loop is not None
+        if self._closing:  # a connect that finished after close(): drop it
+            self._client._sock_close()
+            return
         if sock.fileno() >= 0:
             self._loop.add_reader(sock.fileno(), self._readable)
 
