@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from cloud_sync.uplink.settings import UplinkSettings
 from edge.storeroom.settings import StoreroomSettings
 from edge.verify.community_pass.settings import CommunityPassSettings
+from edge.verify.dcc.settings import DccSettings
 from edge.web.settings import WebSettings
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -90,6 +91,7 @@ class VerifiersSection(Section):
     """The health-code formats this gateway accepts; a code no verifier claims is unreadable."""
 
     community_pass: CommunityPassSettings | None = None
+    eu_dcc: DccSettings | None = None
 
 
 class CheckpointConfig(Section):

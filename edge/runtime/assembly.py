@@ -39,6 +39,8 @@ from edge.storeroom.web import create_router as storeroom_router
 from edge.verify.base import Verifier, VerifierChain
 from edge.verify.community_pass import CommunityPassError
 from edge.verify.community_pass import build_verifier as build_community_pass
+from edge.verify.dcc.errors import DccError
+from edge.verify.dcc.settings import build_verifier as build_dcc
 from edge.web.app import WebServer, create_app
 from edge.web.auth import require_supervisor, require_user
 from edge.web.errors import WebConfigError
@@ -177,6 +179,11 @@ def build_verifiers(config: GatewayConfig, source: Path) -> VerifierChain:
             verifiers.append(build_community_pass(section.community_pass))
         except CommunityPassError as exc:
             raise ConfigError(source, [("verifiers.community_pass", str(exc))]) from None
+    if section.eu_dcc is not None:
+        try:
+            verifiers.append(build_dcc(section.eu_dcc))
+        except DccError as exc:
+            raise ConfigError(source, [("verifiers.eu_dcc", str(exc))]) from None
     return VerifierChain(verifiers)
 
 
