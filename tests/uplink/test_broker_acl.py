@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -18,12 +19,18 @@ REPO = Path(__file__).resolve().parents[2]
 USERS = {"gw-a": "pw-a", "gw-b": "pw-b", "central-monitor": "pw-c"}
 
 
-@pytest.fixture
-def secured(tmp_path: Path, mosquitto_factory: Callable[..., Mosquitto]) -> Mosquitto:
-    passwd = tmp_path / "passwd"
+def make_passwd(directory: Path) -> Path:
+    """A Mosquitto password file for USERS, made with mosquitto_passwd."""
+    passwd = directory / "passwd"
     passwd.touch()
     for user, password in USERS.items():
         subprocess.run(["mosquitto_passwd", "-b", str(passwd), user, password], check=True)
+    return passwd
+
+
+@pytest.fixture
+def secured(tmp_path: Path, mosquitto_factory: Callable[..., Mosquitto]) -> Mosquitto:
+    passwd = make_passwd(tmp_path)
     extra = "\n".join(
         [*readable_as_root_lines(), f"password_file {passwd}",
          f"acl_file {REPO / 'config/mosquitto/acl.conf'}"]
@@ -87,3 +94,49 @@ async def test_clients_without_valid_credentials_are_refused(secured: Mosquitto)
             await wait_until(lambda c=client: c.last_error is not None)  # type: ignore[misc]
             assert not client.connected.is_set()
             assert "refused" in client.last_error.reason  # type: ignore[union-attr]
+
+
+async def test_uplink_over_tls_with_password_through_the_acl(
+    tmp_path: Path, mosquitto_factory: Callable[..., Mosquitto]
+) -> None:
+    from cloud_sync.uplink import UplinkService, UplinkSettings
+    from edge.runtime.bus import Bus
+    from firmware_interfaces.transports.mqtt import TlsSettings
+    from tests.mqtt.certs import make_pki, tls_listener_lines
+    from tests.uplink.helpers import T0, Collector, gateway_counts, open_store, seed
+
+    pki = make_pki(tmp_path / "pki")
+    passwd = make_passwd(tmp_path)
+    extra = "\n".join([tls_listener_lines(pki, require_certificate=False),
+                       f"password_file {passwd}",
+                       f"acl_file {REPO / 'config/mosquitto/acl.conf'}"])
+    broker = mosquitto_factory("tls-acl", anonymous=False, extra=extra).start()
+    (tmp_path / "gw-a.pw").write_text("pw-a\n")
+    settings = UplinkSettings(
+        gateway_id="gw-a", broker_host="127.0.0.1", broker_port=broker.port, tls=True,
+        tls_ca_file=pki.ca_file, password_file=tmp_path / "gw-a.pw",
+        hmac_key_file=tmp_path / "hmac.key", clock_check="trust", window_settle_s=0,
+        backoff_initial_s=0.1, backoff_max_s=0.5,
+    )
+    store = open_store(tmp_path / "gw.db")
+    store.write_sync(lambda db: seed(db, 300, lanes=2, span_s=1800))
+    found = Collector()
+    centre = login(broker, "central-monitor")
+    centre = MqttSettings(**{**centre.__dict__, "tls": TlsSettings(ca_file=pki.ca_file)})
+    service = UplinkService(settings, store, Bus(), clock=lambda: T0 + 7200)
+    async with MqttClient(centre) as monitor:
+        await monitor.wait_connected(10)
+        await monitor.subscribe("ccg/v1/#")
+        task = asyncio.create_task(service.run())
+        try:
+            async with asyncio.timeout(40):
+                async for message in monitor.messages():
+                    found.take(message)
+                    if found.lane_counts() == store.read_sync(gateway_counts):
+                        break
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    assert found.births == [1]
+    store.close()
