@@ -14,6 +14,7 @@ import functools
 import hashlib
 import inspect
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -130,7 +131,10 @@ class UplinkService:
                 raise UplinkConfigError("centre_public_key_file", str(exc)) from None
         self.synced = await clock_synced(s.clock_check, self.clock())
         subscription = self.bus.subscribe(maxsize=10_000)
-        client = MqttClient(self._mqtt_settings or s.mqtt())
+        try:
+            client = MqttClient(self._mqtt_settings or s.mqtt())
+        except (OSError, ssl.SSLError) as exc:  # unreadable CA, certificate or key
+            raise UplinkConfigError("tls_ca_file/tls_cert_file/tls_key_file", str(exc)) from None
         client.before_connect(self._before_connect)
         client.on_connect(self._on_connect)
         self.client = client
