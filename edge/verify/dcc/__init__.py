@@ -1,11 +1,36 @@
-"""EU Digital COVID Certificate (``HC1:``) verification, offline."""
+"""EU Digital COVID Certificate (``HC1:``) verification, offline.
 
-from edge.verify.dcc.errors import DccError, DecodeError, SchemaError, TrustListError
-from edge.verify.dcc.rules import DccRules
-from edge.verify.dcc.schema import DccSchema
-from edge.verify.dcc.settings import DccSettings, build_verifier
-from edge.verify.dcc.trust import Dsc, TrustList
-from edge.verify.dcc.verifier import CODE_TYPE, DccVerifier
+Names are loaded on first use (PEP 562), so that importing the settings for a gateway that does
+not accept EU certificates does not load the CBOR and JSON-schema stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from edge.verify.dcc.errors import DccError, DecodeError, SchemaError, TrustListError
+    from edge.verify.dcc.rules import DccRules
+    from edge.verify.dcc.schema import DccSchema
+    from edge.verify.dcc.settings import DccSettings, build_verifier
+    from edge.verify.dcc.trust import Dsc, TrustList
+    from edge.verify.dcc.verifier import CODE_TYPE, DccVerifier
+
+_WHERE = {
+    "CODE_TYPE": "verifier",
+    "DccError": "errors",
+    "DccRules": "rules",
+    "DccSchema": "schema",
+    "DccSettings": "settings",
+    "DccVerifier": "verifier",
+    "DecodeError": "errors",
+    "Dsc": "trust",
+    "SchemaError": "errors",
+    "TrustList": "trust",
+    "TrustListError": "errors",
+    "build_verifier": "settings",
+}
 
 __all__ = [
     "CODE_TYPE",
@@ -21,3 +46,10 @@ __all__ = [
     "TrustListError",
     "build_verifier",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -26,13 +26,14 @@ unrecognised = "yellow"
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge.verify.dcc.rules import DccRules
-from edge.verify.dcc.schema import DccSchema
-from edge.verify.dcc.trust import TrustList
-from edge.verify.dcc.verifier import DccVerifier
+
+if TYPE_CHECKING:
+    from edge.verify.dcc.verifier import DccVerifier
 
 
 class DccSettings(BaseModel):
@@ -73,6 +74,12 @@ class DccSettings(BaseModel):
 
 def build_verifier(settings: DccSettings) -> DccVerifier:
     """Load trust list and schema once. Raises :class:`TrustListError` / :class:`SchemaError`."""
+    # Imported here: the gateway's configuration names these settings whether or not it
+    # accepts EU certificates, and the verifier's stack (CBOR, JSON schema) costs memory.
+    from edge.verify.dcc.schema import DccSchema
+    from edge.verify.dcc.trust import TrustList
+    from edge.verify.dcc.verifier import DccVerifier
+
     return DccVerifier(
         TrustList(settings.trust_files()),
         DccSchema(settings.schema_path),
