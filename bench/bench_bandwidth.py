@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import json
 import random
 import sys
@@ -93,10 +94,11 @@ async def uplink_bytes(evs: list[tuple[float, object]], tmp: Path) -> tuple[int,
         while pending and pending[0][0] <= now:
             _at, event = pending.pop(0)
             if isinstance(event, ScreeningDecided):
-                await store.write(lambda db, e=event: insert_screening(db, NewScreening(
-                    e.lane, e.at, e.outcome.value, e.reason, e.rule, "v1", e.temperature,
-                    e.code_type, e.code_status, True, None, True,
-                    f"resident-{e.screening_id % 400}", "RAW")))
+                record = NewScreening(
+                    event.lane, event.at, event.outcome.value, event.reason, event.rule, "v1",
+                    event.temperature, event.code_type, event.code_status, True, None, True,
+                    f"resident-{event.screening_id % 400}", "RAW")
+                await store.write(functools.partial(insert_screening, s=record))
             elif isinstance(event, StockChanged):
                 service._stock[event.item] = event
             elif isinstance(event, AlertChanged):
@@ -115,8 +117,8 @@ async def uplink_bytes(evs: list[tuple[float, object]], tmp: Path) -> tuple[int,
                 stream = r.topic.rsplit("/", 1)[-1]
                 BY_STREAM[stream] = BY_STREAM.get(stream, 0) + wire_bytes(r.topic, r.payload)
             messages += len(rows)
-            await store.write(lambda db, rs=rows: outbox.delete_acked(
-                db, [(r.id, r.rev) for r in rs]))
+            acked = [(r.id, r.rev) for r in rows]
+            await store.write(functools.partial(outbox.delete_acked, acked=acked))
     store.close()
     return sent, messages
 

@@ -42,7 +42,10 @@ async def test_sigkill_mid_drain_then_restart(
     store.write_sync(lambda db_: seed(db_, 8000, lanes=4, span_s=2 * 86400))
     expected = store.read_sync(gateway_counts)
     store.close()
-    windows = lambda: len(collector.stream("lane-window"))  # noqa: E731
+
+    def windows() -> int:
+        return len(collector.stream("lane-window"))
+
     child = start(db, mosquitto, tmp_path)
     try:
         await wait_until(lambda: windows() > 100, 30)
