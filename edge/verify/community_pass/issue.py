@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-
 from edge.verify.base import CodeStatus
 from edge.verify.community_pass.errors import IssueError
 from edge.verify.community_pass.jws import PrivateKey, compact_json, sign_compact
