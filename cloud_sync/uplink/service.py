@@ -178,6 +178,9 @@ class UplinkService:
         body: dict[str, Any] = {
             "bdseq": self.bdseq,
             "keepalive_s": self.settings.keepalive_s,
+            # The centre times a silent gateway out after 1.5 x the longer of these two; the
+            # broker's will covers a lost link within 1.5 x keepalive_s.
+            "heartbeat_s": self.settings.heartbeat_s,
             "software": self.settings.software,
         }
         if self.settings.community:
