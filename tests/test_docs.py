@@ -69,3 +69,12 @@ def test_every_api_route_is_in_the_readme(tmp_path: Path) -> None:
     } | {"GET /", "GET /storeroom"}  # the pages are left out of the OpenAPI schema
     assert "GET /api/storeroom/items" in routes and "GET /api/uplink" in routes
     assert sorted(routes - documented) == []
+
+
+def test_every_central_monitor_command_is_in_the_readme() -> None:
+    from cloud_sync.monitor.cli import build_parser as monitor_parser
+
+    names = subcommands(monitor_parser())
+    assert {"run", "push-policy"} <= set(names)
+    missing = [n for n in names if not re.search(rf"`central-monitor {re.escape(n)}\b", README)]
+    assert missing == [], f"undocumented central-monitor commands: {missing}"
