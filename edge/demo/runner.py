@@ -12,6 +12,7 @@ from pathlib import Path
 
 from edge.config import load_config
 from edge.demo.residents import Resident, residents
+from edge.demo.storeroom import demo_storeroom, take_masks
 from edge.demo.workspace import LanePorts, Workspace, make_workspace
 from edge.events import DeviceInputRejected, DeviceStatus, GatewayEvent, ScreeningDecided
 from edge.runtime.assembly import Gateway
@@ -30,6 +31,7 @@ class DemoOptions:
     interval_s: float = 2.5  # between residents
     rounds: int | None = None  # None: forever
     quiet: bool = False
+    storeroom: bool = True  # Modbus shelves and a climate sensor on a simulated RS-485 bus
 
 
 @dataclass
@@ -115,6 +117,7 @@ def banner(ws: Workspace, opts: DemoOptions) -> str:
     return (
         "\n  Community checkpoint gateway - demo (all devices simulated)\n"
         f"  Open http://{opts.host}:{opts.port}/ and log in:\n{users}\n"
+        f"  The storeroom: http://{opts.host}:{opts.port}/storeroom\n"
         f"  Files (keys, config, database): {ws.root}\n"
         "  Ctrl-C stops the demo.\n"
     )
@@ -135,23 +138,29 @@ async def run_demo(opts: DemoOptions, say: Callable[[str], None] = print) -> Non
             )
             lanes.append(Lane(lane_id, thermometer, scanner))
             ports.append(LanePorts(lane_id, name, protocol, thermometer.path, scanner.path))
+        room = await stack.enter_async_context(demo_storeroom()) if opts.storeroom else None
         ws = make_workspace(
             root,
             ports,
             web_port=opts.port,
             web_host=opts.host,
             pairing_window_s=PAIRING_WINDOW_S,
+            extra_toml=room.toml() if room is not None else "",
         )
         gateway = Gateway(load_config(ws.config), source=ws.config)
         quiet: Callable[[str], None] = (lambda _line: None) if opts.quiet else say
         async with asyncio.TaskGroup() as tasks:
-            gateway_task = tasks.create_task(gateway.run(), name="gateway")
-            echo_task = tasks.create_task(echo_decisions(gateway.bus, quiet), name="demo-echo")
+            background = [
+                tasks.create_task(gateway.run(), name="gateway"),
+                tasks.create_task(echo_decisions(gateway.bus, quiet), name="demo-echo"),
+            ]
             devices = {f"{lane.id}-{kind}" for lane in lanes for kind in ("thermometer", "scanner")}
             await wait_for_devices(gateway.bus, devices)
             await wait_streaming(lanes)
             say(banner(ws, opts))
+            if room is not None:
+                background.append(tasks.create_task(take_masks(room), name="demo-takes"))
             await play(ws, lanes, opts, quiet)
             await asyncio.sleep(opts.interval_s)
-            gateway_task.cancel()
-            echo_task.cancel()
+            for task in background:
+                task.cancel()
