@@ -14,7 +14,7 @@ import signal
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 from pydantic import ValidationError
@@ -33,9 +33,6 @@ from edge.runtime.metrics import create_metrics_router
 from edge.runtime.mqtt_devices import run_mqtt_devices
 from edge.store import MigrationSet, Store
 from edge.store.schema import CORE
-from edge.storeroom.migrations import MIGRATIONS as STOREROOM_MIGRATIONS
-from edge.storeroom.service import StoreroomService
-from edge.storeroom.web import create_router as storeroom_router
 from edge.verify.base import Verifier, VerifierChain
 from edge.verify.community_pass import CommunityPassError
 from edge.verify.community_pass import build_verifier as build_community_pass
@@ -44,6 +41,9 @@ from edge.verify.dcc.settings import build_verifier as build_dcc
 from edge.web.app import WebServer, create_app
 from edge.web.auth import require_supervisor, require_user
 from edge.web.errors import WebConfigError
+
+if TYPE_CHECKING:
+    from edge.storeroom.service import StoreroomService
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +82,11 @@ class Gateway:
             config, self.policy, self.store, self.verifier, self.bus, clock=clock
         )
         self.runners: list[DeviceRunner] = build_runners(config.devices, source)
-        self.storeroom = (
-            StoreroomService(config.storeroom, self.store, self.bus, clock=clock)
-            if config.storeroom is not None
-            else None
-        )
+        self.storeroom: StoreroomService | None = None
+        if config.storeroom is not None:
+            from edge.storeroom.service import StoreroomService  # pymodbus: only when needed
+
+            self.storeroom = StoreroomService(config.storeroom, self.store, self.bus, clock=clock)
         self.uplink = (
             UplinkService(
                 config.uplink,
@@ -111,6 +111,8 @@ class Gateway:
     def routers(self) -> list[APIRouter]:
         routers = [create_metrics_router(self)]
         if self.storeroom is not None:
+            from edge.storeroom.web import create_router as storeroom_router
+
             routers.append(storeroom_router(self.storeroom, require_user, require_supervisor))
         if self.uplink is not None:
             routers.append(uplink_router(self.uplink, require_user, require_supervisor))
@@ -119,6 +121,8 @@ class Gateway:
     def migrations(self) -> list[MigrationSet]:
         sets = [CORE]
         if self.config.storeroom is not None:
+            from edge.storeroom.migrations import MIGRATIONS as STOREROOM_MIGRATIONS
+
             sets.append(STOREROOM_MIGRATIONS)
         if self.config.uplink is not None:
             sets.append(UPLINK_MIGRATIONS)
