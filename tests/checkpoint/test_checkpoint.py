@@ -25,6 +25,7 @@ from firmware_interfaces.events import (
     FrameRejected,
     TemperatureReading,
 )
+from tests.waiting import next_of
 
 
 class ColourVerifier:
@@ -89,16 +90,6 @@ async def setup(tmp_path: Path) -> AsyncIterator[tuple[Checkpoint, Bus, Clock]]:
         )
         yield cp, bus, clock
         await cp.drain()
-
-
-async def next_of(sub, kind, limit: float = 5.0):  # type: ignore[no-untyped-def]
-    async def find():  # type: ignore[no-untyped-def]
-        while True:
-            event = await sub.get()
-            if isinstance(event, kind):
-                return event
-
-    return await asyncio.wait_for(find(), limit)
 
 
 async def test_scan_and_fever_reading_deny_and_are_recorded(setup) -> None:  # type: ignore[no-untyped-def]

@@ -13,18 +13,9 @@ from edge.runtime.assembly import Gateway
 from firmware_interfaces.simulators.devices import ScannerSimulator
 from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings
 from tests.brokers import Mosquitto
+from tests.waiting import until
 
 TOPIC = "checkpoint/gate/thermometer"
-
-
-async def until(sub, predicate, limit: float = 15.0):  # type: ignore[no-untyped-def]
-    async def find():  # type: ignore[no-untyped-def]
-        while True:
-            event = await sub.get()
-            if predicate(event):
-                return event
-
-    return await asyncio.wait_for(find(), limit)
 
 
 async def test_mqtt_thermometer_screening_and_link_loss(

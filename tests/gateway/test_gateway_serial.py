@@ -14,16 +14,7 @@ from edge.demo.workspace import LanePorts, make_workspace
 from edge.events import DeviceInputRejected, DeviceStatus, ScreeningPending
 from edge.runtime.assembly import Gateway
 from firmware_interfaces.simulators.devices import ScannerSimulator, ThermometerSimulator
-
-
-async def until(sub, predicate, limit: float = 10.0):  # type: ignore[no-untyped-def]
-    async def find():  # type: ignore[no-untyped-def]
-        while True:
-            event = await sub.get()
-            if predicate(event):
-                return event
-
-    return await asyncio.wait_for(find(), limit)
+from tests.waiting import until
 
 
 @pytest.fixture
