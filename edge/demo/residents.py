@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from edge.verify.community_pass import issue_pass
 from edge.verify.community_pass.jws import PrivateKey
@@ -27,6 +28,21 @@ class PassIssuer:
     forged_key: PrivateKey  # same kid, another key: a forgery
     kid: str
     issuer: str
+    dsc_key: Any = None  # the demo's EU DCC document signer (a test DSC, never production)
+    dsc_kid: bytes = b""
+
+    def eu_dcc(self, kind: str, *, days: float = 365, issued_days_ago: float = 10) -> str:
+        """An ``HC1:`` code from the demo's test DSC: "v" vaccination, "t" test, "r" recovery."""
+        from edge.verify.dcc.issue import sample_dcc, sign_hc1
+
+        issued = datetime.now(UTC) - timedelta(days=issued_days_ago)
+        return sign_hc1(
+            sample_dcc(kind, when=issued),
+            self.dsc_key,
+            kid=self.dsc_kid,
+            issued_at=issued,
+            expires_at=issued + timedelta(days=days),
+        )
 
     def issue(
         self,
@@ -88,4 +104,14 @@ def residents(issuer: PassIssuer) -> list[Resident]:
         ),
         Resident("RECHECK: no temperature yet: measure again", issuer.issue("r-0009", "green")),
         Resident("ADMIT: green pass, 36.2 °C", issuer.issue("r-0010", "green"), temperature=36.2),
+        Resident(
+            "ADMIT: EU vaccination certificate (HC1), 36.4 °C",
+            issuer.eu_dcc("v"),
+            temperature=36.4,
+        ),
+        Resident(
+            "DENY: EU certificate expired",
+            issuer.eu_dcc("v", days=30, issued_days_ago=60),
+            temperature=36.6,
+        ),
     ]

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
 
 from edge.demo.residents import REVOKED_PASS, PassIssuer, write_status_list
 from edge.verify.community_pass import generate_keypair, load_private_key
+from edge.verify.dcc.issue import kid_of, make_dsc, make_key
 from edge.web.passwords import hash_password
 
 KID = "demo-community-2026"
@@ -57,11 +61,22 @@ def make_workspace(
     _write_private(keys / f"{KID}.key.pem", private_pem)
     _write_private(keys / "forger.key.pem", forged_pem)
     (keys / f"{KID}.pub.pem").write_bytes(public_pem)
+    dsc_key = make_key("ES256")
+    now = datetime.now(UTC)
+    dsc = make_dsc(
+        dsc_key,
+        country="XX",
+        not_before=now - timedelta(days=400),
+        not_after=now + timedelta(days=400),
+    )
+    (keys / "eu-dcc-demo-dsc.pem").write_bytes(dsc.public_bytes(serialization.Encoding.PEM))
     issuer = PassIssuer(
         key=load_private_key(keys / f"{KID}.key.pem"),
         forged_key=load_private_key(keys / "forger.key.pem"),
         kid=KID,
         issuer="demo-community",
+        dsc_key=dsc_key,
+        dsc_kid=kid_of(dsc),
     )
     write_status_list(root / "status-list.json", {REVOKED_PASS: "red"}, issuer.issuer)
     (root / "policy.toml").write_text(
@@ -105,6 +120,7 @@ def make_workspace(
         "[verifiers.community_pass]\n"
         f'public_keys = ["keys/{KID}.pub.pem"]\nstatus_list = "status-list.json"\n'
     )
+    parts.append('[verifiers.eu_dcc]\ntrust_lists = ["keys/eu-dcc-demo-dsc.pem"]\n')
     parts.append(web_toml)
     parts.append(extra_toml)
     config = root / "gateway.toml"

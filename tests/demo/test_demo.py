@@ -15,6 +15,7 @@ async def test_one_round_of_the_demo_produces_every_outcome(tmp_path: Path) -> N
     await run_demo(opts, say=lines.append)
     with sqlite3.connect(tmp_path / "data" / "gateway.db") as db:
         reasons = {r for (r,) in db.execute("SELECT reason FROM screenings")}
+        eu = dict(db.execute("SELECT outcome, reason FROM screenings WHERE code_type = 'eu-dcc'"))
     assert {
         "fever 38.1 °C",
         "code red",
@@ -25,5 +26,6 @@ async def test_one_round_of_the_demo_produces_every_outcome(tmp_path: Path) -> N
         "no temperature yet: measure again",
     } <= reasons
     assert any(r.startswith("code green") for r in reasons)
+    assert eu == {"ADMIT": "code green, 36.4 °C", "DENY": "certificate expired"}
     assert any("unreadable code: scan again" in line for line in lines)
     assert any("log in" in line for line in lines)
