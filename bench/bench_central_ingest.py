@@ -205,6 +205,9 @@ def race(
     while sum(c.value for c in counters) < total:
         if time.perf_counter() > deadline:
             raise RuntimeError(f"only {sum(c.value for c in counters)} of {total} after 600 s")
+        if any(p.exitcode not in (None, 0) for p in procs):
+            stop.set()
+            raise RuntimeError("a contender failed (see its traceback above)")
         time.sleep(0.005)
     elapsed = time.perf_counter() - started
     used = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]

@@ -39,7 +39,9 @@ class PostgresStorage(SqlStorage):
         conn = psycopg.connect(self.conninfo, autocommit=True)
         if self.schema:
             ident = psycopg.sql.Identifier(self.schema)
-            conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
+            # Two monitors starting together may both create it: the loser's error is harmless.
+            with contextlib.suppress(psycopg.errors.UniqueViolation):
+                conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
             conn.execute(psycopg.sql.SQL("SET search_path TO {}").format(ident))
         conn.autocommit = autocommit
         return conn
