@@ -36,6 +36,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("--rounds", type=int, help="stop after this many rounds of residents")
     p.add_argument("--quiet", action="store_true", help="do not print each resident and decision")
+    p.add_argument(
+        "--no-centre",
+        action="store_true",
+        help="do not start a broker and a central monitor for the gateway to sync to",
+    )
+    p.add_argument(
+        "--no-storeroom", action="store_true", help="do not simulate the storeroom's sensors"
+    )
     p.set_defaults(func=_run)
 
 
@@ -47,6 +55,8 @@ def _run(args: argparse.Namespace) -> int:
         interval_s=args.interval,
         rounds=args.rounds,
         quiet=args.quiet,
+        centre=not args.no_centre,
+        storeroom=not args.no_storeroom,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_demo(opts))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.config import load_config
+from edge.demo.centre import demo_centre
 from edge.demo.residents import Resident, residents
 from edge.demo.storeroom import demo_storeroom, take_masks
 from edge.demo.workspace import LanePorts, Workspace, make_workspace
@@ -32,6 +33,7 @@ class DemoOptions:
     rounds: int | None = None  # None: forever
     quiet: bool = False
     storeroom: bool = True  # Modbus shelves and a climate sensor on a simulated RS-485 bus
+    centre: bool = True  # a broker and a central monitor the gateway syncs to (needs mosquitto)
 
 
 @dataclass
@@ -139,13 +141,21 @@ async def run_demo(opts: DemoOptions, say: Callable[[str], None] = print) -> Non
             lanes.append(Lane(lane_id, thermometer, scanner))
             ports.append(LanePorts(lane_id, name, protocol, thermometer.path, scanner.path))
         room = await stack.enter_async_context(demo_storeroom()) if opts.storeroom else None
+        centre = (
+            await stack.enter_async_context(demo_centre(root, opts.port + 1))
+            if opts.centre
+            else None
+        )
+        extra = (room.toml() if room is not None else "") + (
+            centre.uplink_toml("demo-gateway") if centre is not None else ""
+        )
         ws = make_workspace(
             root,
             ports,
             web_port=opts.port,
             web_host=opts.host,
             pairing_window_s=PAIRING_WINDOW_S,
-            extra_toml=room.toml() if room is not None else "",
+            extra_toml=extra,
         )
         gateway = Gateway(load_config(ws.config), source=ws.config)
         quiet: Callable[[str], None] = (lambda _line: None) if opts.quiet else say
@@ -158,6 +168,10 @@ async def run_demo(opts: DemoOptions, say: Callable[[str], None] = print) -> Non
             await wait_for_devices(gateway.bus, devices)
             await wait_streaming(lanes)
             say(banner(ws, opts))
+            if centre is not None:
+                say(f"  The district centre's dashboard: {centre.dashboard}\n")
+            elif opts.centre:
+                say("  (install mosquitto to see the central monitor too)\n")
             if room is not None:
                 background.append(tasks.create_task(take_masks(room), name="demo-takes"))
             await play(ws, lanes, opts, quiet)

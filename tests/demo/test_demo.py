@@ -29,3 +29,4 @@ async def test_one_round_of_the_demo_produces_every_outcome(tmp_path: Path) -> N
     assert eu == {"ADMIT": "code green, 36.4 °C", "DENY": "certificate expired"}
     assert any("unreadable code: scan again" in line for line in lines)
     assert any("log in" in line for line in lines)
+    assert any("district centre's dashboard" in line for line in lines)
