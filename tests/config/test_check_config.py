@@ -33,7 +33,7 @@ def test_check_config_accepts_a_good_file(
     cfg = workspace(tmp_path)
     assert main(["check-config", str(cfg)]) == 0
     out = capsys.readouterr().out
-    assert f"{cfg}: OK" in out and "1 health-code verifier(s)" in out
+    assert f"{cfg}: OK" in out and "2 health-code verifier(s)" in out
 
 
 @pytest.mark.parametrize(
