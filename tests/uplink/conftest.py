@@ -13,9 +13,8 @@ import pytest
 from cloud_sync.uplink import UplinkService, UplinkSettings
 from edge.runtime.bus import Bus
 from edge.store import Store
-from firmware_interfaces.transports.mqtt import MqttSettings
 from tests.brokers import Mosquitto
-from tests.uplink.helpers import Collector, collect, open_store
+from tests.uplink.helpers import Collector, collecting, open_store
 
 
 def make_settings(tmp_path: Path, broker: Mosquitto, **kwargs: Any) -> UplinkSettings:
@@ -43,15 +42,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 async def collector(mosquitto: Mosquitto) -> AsyncIterator[Collector]:
-    found = Collector()
-    ready = asyncio.Event()
-    task = asyncio.create_task(
-        collect(MqttSettings(host=mosquitto.host, port=mosquitto.port, client_id="collector",
-                             backoff_initial=0.1, backoff_max=0.5), found, ready)
-    )
-    await asyncio.wait_for(ready.wait(), 10)
-    yield found
-    task.cancel()
+    async with collecting(mosquitto) as found:
+        yield found
 
 
 @pytest.fixture

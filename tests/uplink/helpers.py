@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from cloud_sync.uplink import MIGRATIONS
 from edge.store import Store
 from edge.store.schema import CORE
 from firmware_interfaces.transports.mqtt import Message, MqttClient, MqttSettings
+from tests.brokers import Mosquitto
 
 T0 = 1_790_000_100.0  # 2026-09-21, window-aligned (300 s): a plausible, synchronised time
 
@@ -93,6 +96,34 @@ class Collector:
 
     def stream(self, name: str) -> dict[str, dict[str, Any]]:
         return {k[2]: v for k, v in self.latest.items() if k[1] == name}
+
+
+def collector_settings(broker: Mosquitto) -> MqttSettings:
+    """A persistent session (no clean start, an expiry) subscribed at QoS 1, like a real centre.
+
+    A clean session misses whatever the broker accepts while it reconnects: the uplink, whose
+    rows are gone once PUBACKed, would look as if it had lost them. With a persistent session
+    the broker queues those messages (and, when it runs with persistence, keeps the session and
+    its queue across its own restart).
+    """
+    return MqttSettings(host=broker.host, port=broker.port, client_id="collector",
+                        clean_start=False, session_expiry_s=3600,
+                        backoff_initial=0.1, backoff_max=0.5)
+
+
+@contextlib.asynccontextmanager
+async def collecting(broker: Mosquitto) -> AsyncIterator[Collector]:
+    """A :class:`Collector` subscribed to ``ccg/#`` on ``broker`` for the ``async with`` body."""
+    found = Collector()
+    ready = asyncio.Event()
+    task = asyncio.create_task(collect(collector_settings(broker), found, ready))
+    try:
+        await asyncio.wait_for(ready.wait(), 10)
+        yield found
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def collect(settings: MqttSettings, collector: Collector, ready: asyncio.Event) -> None:

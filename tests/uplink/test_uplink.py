@@ -18,7 +18,7 @@ from edge.store.screenings import record_override
 from tests.brokers import Mosquitto
 from tests.mqtt.helpers import wait_until
 from tests.uplink.conftest import make_settings
-from tests.uplink.helpers import T0, Collector, gateway_counts, seed
+from tests.uplink.helpers import T0, Collector, collecting, gateway_counts, seed
 
 
 async def drained(service: UplinkService, within: float = 20.0) -> None:
@@ -88,21 +88,27 @@ async def test_late_override_resends_the_window_with_a_higher_rev(
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 async def test_broker_restart_and_a_small_outbox_lose_nothing(
-    tmp_path: Path, mosquitto: Mosquitto, store: Store, collector: Collector,
+    tmp_path: Path, mosquitto_factory: Callable[..., Mosquitto], store: Store,
     run_service: Callable[..., UplinkService],
 ) -> None:
-    # 3 lanes x 2 days of 5-minute windows, through an outbox bounded at 300 rows.
-    store.write_sync(lambda db: seed(db, 6000, span_s=2 * 86400))
-    settings = make_settings(tmp_path, mosquitto, outbox_max_rows=300, max_inflight=50)
-    service = run_service(settings, store, clock=lambda: T0 + 3 * 86400)
-    await wait_until(lambda: len(collector.stream("lane-window")) > 50)
-    mosquitto.stop()
-    await asyncio.sleep(0.5)
-    mosquitto.start()
-    await wait_until(lambda: collector.lane_counts() == store.read_sync(gateway_counts), 40)
-    status = await service.status()
-    assert status.evicted_total > 0  # the bound was hit, and the windows came back anyway
-    assert service.bdseq >= 2  # reconnected (its birth may beat the collector's resubscription)
+    # The broker keeps sessions across its restart, like a production one: otherwise whatever it
+    # accepts from the uplink before the collector has resubscribed is lost to the collector
+    # (not by the uplink, whose rows are deleted on PUBACK), and the counts never match.
+    # (``user root``: a broker started as root would switch to a user who cannot write here.)
+    broker = mosquitto_factory("persistent", persistence=True, extra="user root").start()
+    async with collecting(broker) as collector:
+        # 3 lanes x 2 days of 5-minute windows, through an outbox bounded at 300 rows.
+        store.write_sync(lambda db: seed(db, 6000, span_s=2 * 86400))
+        settings = make_settings(tmp_path, broker, outbox_max_rows=300, max_inflight=50)
+        service = run_service(settings, store, clock=lambda: T0 + 3 * 86400)
+        await wait_until(lambda: len(collector.stream("lane-window")) > 50)
+        broker.stop()
+        await asyncio.sleep(0.5)
+        broker.start()
+        await wait_until(lambda: collector.lane_counts() == store.read_sync(gateway_counts), 40)
+        status = await service.status()
+        assert status.evicted_total > 0  # the bound was hit, and the windows came back anyway
+        await wait_until(lambda: service.bdseq >= 2 and service.bdseq in collector.births)
 
 
 async def test_unsynchronised_clock_holds_windows_until_time_is_known(
