@@ -115,9 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="share the load with other monitors: subscribe as $share/NAME/... (MQTT 5)",
     )
     run.add_argument(
-        "--session-expiry", type=int, default=0, metavar="SECONDS",
-        help="with --client-id: the broker keeps queuing for this monitor this long while it is"
-        " down (default 0: a restart starts afresh)",
+        "--session-expiry", type=int, default=3600, metavar="SECONDS",
+        help="the broker keeps queuing for this monitor this long while its link is down, so a"
+        " reconnect loses nothing (with --client-id, a restart neither); 0 starts afresh"
+        " (default %(default)s)",
     )
     run.add_argument(
         "--topic", default="ccg/#", help="topic filter to subscribe to (default %(default)s)"

@@ -25,9 +25,10 @@ class MonitorSettings(BaseModel):
     password_file: Path | None = None  # a secret is a file, never a literal in the settings
     client_id: str = ""  # empty: a unique one is made up at start
     mqtt_keepalive_s: int = Field(30, ge=5)
-    # > 0 (with a fixed client_id): the broker keeps this monitor's session and queues its
-    # messages for that long while it is down, so a restart loses nothing.
-    session_expiry_s: int = Field(0, ge=0)
+    # > 0: the broker keeps this monitor's session and queues its messages for that long while
+    # the link is down, so a reconnect (and, with a fixed client_id, a restart) loses nothing;
+    # without it, whatever the broker acknowledged to a gateway meanwhile reaches no one.
+    session_expiry_s: int = Field(3600, ge=0)
     # The MQTT topic filter of everything the centre stores; ``ccg/#`` also catches other
     # protocol versions so they are set aside as "unknown version" instead of unseen.
     topic_filter: str = "ccg/#"
