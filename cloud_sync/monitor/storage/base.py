@@ -10,6 +10,7 @@ CONFLICT DO UPDATE ... WHERE excluded.rev > messages.rev``), so a replay never d
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import json
 import logging
@@ -106,7 +107,7 @@ def _number(value: Any) -> float | int | None:
     return None
 
 
-class SqlStorage:
+class SqlStorage(abc.ABC):
     """The shared SQL; subclasses give the dialect's connections and JSON expressions."""
 
     # The SQL below is written once, in PostgreSQL's words with "?" placeholders; each
@@ -121,28 +122,34 @@ class SqlStorage:
         self._sql_cache: dict[str, str] = {}
 
     # -- dialect hooks ----------------------------------------------------------------------
+    @abc.abstractmethod
     def _write_transaction(self) -> contextlib.AbstractContextManager[Cursor]:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def _read_cursor(self) -> contextlib.AbstractContextManager[Cursor]:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def json_text(self, name: str) -> str:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def json_num(self, name: str) -> str:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def json_members(self, name: str) -> tuple[str, str, str, str]:
         """For an object member holding numbers: (join fragment, key, value, condition)."""
-        raise NotImplementedError
+        ...
 
     def is_data_error(self, exc: BaseException) -> bool:
         """True when the database refused a value (store the rest), False when it is down."""
         return isinstance(exc, ValueError | OverflowError | UnicodeError)
 
+    @abc.abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        ...
 
     def q(self, sql: str) -> str:
         cached = self._sql_cache.get(sql)
