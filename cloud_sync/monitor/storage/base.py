@@ -123,20 +123,16 @@ class SqlStorage(abc.ABC):
 
     # -- dialect hooks ----------------------------------------------------------------------
     @abc.abstractmethod
-    def _write_transaction(self) -> contextlib.AbstractContextManager[Cursor]:
-        ...
+    def _write_transaction(self) -> contextlib.AbstractContextManager[Cursor]: ...
 
     @abc.abstractmethod
-    def _read_cursor(self) -> contextlib.AbstractContextManager[Cursor]:
-        ...
+    def _read_cursor(self) -> contextlib.AbstractContextManager[Cursor]: ...
 
     @abc.abstractmethod
-    def json_text(self, name: str) -> str:
-        ...
+    def json_text(self, name: str) -> str: ...
 
     @abc.abstractmethod
-    def json_num(self, name: str) -> str:
-        ...
+    def json_num(self, name: str) -> str: ...
 
     @abc.abstractmethod
     def json_members(self, name: str) -> tuple[str, str, str, str]:
@@ -148,8 +144,7 @@ class SqlStorage(abc.ABC):
         return isinstance(exc, ValueError | OverflowError | UnicodeError)
 
     @abc.abstractmethod
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...
 
     def q(self, sql: str) -> str:
         cached = self._sql_cache.get(sql)
@@ -417,8 +412,14 @@ class SqlStorage(abc.ABC):
                 " VALUES (?, ?, ?, ?, ?, ?)"
             ),
             [
-                (_clean(r.topic), r.category, _clean(r.reason), _clean(r.sample), r.size,
-                 r.received_at)
+                (
+                    _clean(r.topic),
+                    r.category,
+                    _clean(r.reason),
+                    _clean(r.sample),
+                    r.size,
+                    r.received_at,
+                )
                 for r in rejected
             ],
         )
