@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from collections import Counter
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from firmware_interfaces.events import MAX_REJECTED_SAMPLE, DeviceEvent, FrameRejected, rejected
 
@@ -56,3 +59,59 @@ class GarbageRun:
         self._sample = bytearray()
         self._length = 0
         self._meaningful = False
+
+
+CommandT = TypeVar("CommandT", bound=enum.Enum)
+
+
+class CommandDecoder(Generic[CommandT]):
+    """Sans-IO decoder of a device's 3-byte host commands, for its simulator.
+
+    Each command starts with the ``start`` byte; ``commands`` is an enum whose values are the
+    commands' bytes. ``check`` (if given) names what is wrong with a candidate (a bad checksum),
+    and the decoder resynchronises one byte on. A candidate that passes its check but is not a
+    known command is whole, so it is skipped; without a check it may be misaligned, so the
+    decoder resynchronises one byte on instead.
+    """
+
+    LENGTH = 3
+
+    def __init__(
+        self,
+        start: int,
+        commands: type[CommandT],
+        check: Callable[[bytes], str | None] | None = None,
+    ) -> None:
+        self.counters: Counter[str] = Counter()
+        self._buffer = bytearray()
+        self._start = start
+        self._commands = commands
+        self._check = check
+
+    def feed(self, data: bytes) -> list[CommandT]:
+        out: list[CommandT] = []
+        buf = self._buffer
+        buf += data
+        n = self.LENGTH
+        while buf:
+            start = buf.find(self._start)
+            if start != 0:
+                self.counters["garbage before command"] += 1
+                del buf[: start if start > 0 else len(buf)]
+                continue
+            if len(buf) < n:
+                break
+            candidate = bytes(buf[:n])
+            problem = self._check(candidate) if self._check is not None else None
+            if problem is not None:
+                self.counters[problem] += 1
+                del buf[:1]
+                continue
+            try:
+                out.append(self._commands(candidate))
+            except ValueError:
+                self.counters["unknown command"] += 1  # e.g. baud-rate or save commands
+                del buf[: n if self._check is not None else 1]
+                continue
+            del buf[:n]
+        return out

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from firmware_interfaces.codecs import _options as opt
-from firmware_interfaces.codecs._framing import GarbageRun, drop
+from firmware_interfaces.codecs._framing import CommandDecoder, GarbageRun, drop
 from firmware_interfaces.codecs.errors import CodecOptionError, UnencodableEventError
 from firmware_interfaces.events import DeviceEvent, TemperatureReading
 
@@ -203,33 +203,12 @@ class GyCommand(enum.Enum):
     QUERY = QUERY
 
 
-class GyCommandDecoder:
+def _command_checksum(candidate: bytes) -> str | None:
+    return None if checksum(candidate[:2]) == candidate[2] else "bad checksum"
+
+
+class GyCommandDecoder(CommandDecoder[GyCommand]):
     """Sans-IO decoder of host commands, for the simulator (the module's side of the line)."""
 
     def __init__(self) -> None:
-        self.counters: Counter[str] = Counter()
-        self._buffer = bytearray()
-
-    def feed(self, data: bytes) -> list[GyCommand]:
-        commands: list[GyCommand] = []
-        buf = self._buffer
-        buf += data
-        while buf:
-            start = buf.find(COMMAND_START)
-            if start != 0:
-                self.counters["garbage before command"] += 1
-                del buf[: start if start > 0 else len(buf)]
-                continue
-            if len(buf) < 3:
-                break
-            candidate = bytes(buf[:3])
-            if checksum(candidate[:2]) != candidate[2]:
-                self.counters["bad checksum"] += 1
-                del buf[:1]
-                continue
-            del buf[:3]
-            try:
-                commands.append(GyCommand(candidate))
-            except ValueError:
-                self.counters["unknown command"] += 1  # e.g. baud-rate or save commands
-        return commands
+        super().__init__(COMMAND_START, GyCommand, _command_checksum)

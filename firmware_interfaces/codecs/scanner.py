@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from firmware_interfaces.codecs import _options as opt
-from firmware_interfaces.codecs._framing import drop
+from firmware_interfaces.codecs._framing import CommandDecoder, drop
 from firmware_interfaces.codecs.errors import CodecOptionError, UnencodableEventError
 from firmware_interfaces.events import CodeScanned, DeviceEvent
 
@@ -194,30 +194,8 @@ class ScannerCommand(enum.Enum):
     UNTRIGGER = UNTRIGGER
 
 
-class ScannerCommandDecoder:
+class ScannerCommandDecoder(CommandDecoder[ScannerCommand]):
     """Sans-IO decoder of host commands, for the simulator (the scanner's side of the line)."""
 
     def __init__(self) -> None:
-        self.counters: Counter[str] = Counter()
-        self._buffer = bytearray()
-
-    def feed(self, data: bytes) -> list[ScannerCommand]:
-        commands: list[ScannerCommand] = []
-        buf = self._buffer
-        buf += data
-        while buf:
-            start = buf.find(SYN)
-            if start != 0:
-                self.counters["garbage before command"] += 1
-                del buf[: start if start > 0 else len(buf)]
-                continue
-            if len(buf) < 3:
-                break
-            try:
-                commands.append(ScannerCommand(bytes(buf[:3])))
-            except ValueError:
-                self.counters["unknown command"] += 1
-                del buf[:1]
-                continue
-            del buf[:3]
-        return commands
+        super().__init__(SYN, ScannerCommand)
