@@ -15,22 +15,12 @@ from cloud_sync.monitor.ingest import classify
 from cloud_sync.monitor.settings import MonitorSettings
 from cloud_sync.monitor.storage import open_storage
 from tests.brokers import free_port, wait_for_port
+from tests.browser import launch, requires_chromium
 from tests.monitor.helpers import birth, data, death, window
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
+    requires_chromium,
 ]
 
 
@@ -90,7 +80,7 @@ def test_dashboard_shows_the_fleet_on_a_phone(monitor_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844})
             requests: list[str] = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +16,9 @@ from edge.storeroom import MIGRATIONS, StoreroomService, create_router
 from edge.storeroom.settings import ItemSettings, MqttSettings, ShelfSettings, StoreroomSettings
 from firmware_interfaces.events import FrameRejected, ShelfWeight
 from tests.brokers import free_port, wait_for_port
+from tests.browser import launch, requires_chromium
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 SETTINGS = StoreroomSettings(
     items=(
@@ -67,12 +65,12 @@ def live(tmp_path: Path) -> Iterator[str]:
         thread.join(10)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine")
+@requires_chromium
 def test_page_on_a_phone(live: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844})
             page.goto(f"{live}/storeroom")

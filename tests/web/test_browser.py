@@ -11,20 +11,11 @@ from typing import Any
 import pytest
 
 from edge.events import DeviceInputRejected, DeviceStatus, Outcome, ScreeningPending
+from tests.browser import CHROMIUM, launch
 from tests.web.conftest import PASSWORDS, LiveServer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS = Path("/tmp")  # screenshots for a person to look at after the run
 WAIT_MS = 10_000
 
@@ -32,11 +23,11 @@ WAIT_MS = 10_000
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}; install it to run the browser tests")
+        pytest.skip(f"no Chromium at {CHROMIUM}; scripts/test installs Debian's chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        instance = launch(pw)
         yield instance
         instance.close()
 

@@ -18,7 +18,8 @@ from edge.demo.runner import Lane, present, wait_for_devices, wait_streaming
 from edge.demo.workspace import LanePorts, Workspace, make_workspace
 from edge.runtime.assembly import Gateway
 from firmware_interfaces.simulators.devices import ScannerSimulator, ThermometerSimulator
-from tests.web.test_browser import ARGS, CHROMIUM, WAIT_MS
+from tests.browser import CHROMIUM, launch
+from tests.web.test_browser import WAIT_MS
 
 pytestmark = pytest.mark.browser
 
@@ -103,7 +104,7 @@ def test_a_feverish_resident_is_denied_on_the_page(gateway: RunningGateway) -> N
     assert gateway.ws is not None and gateway.lane is not None
     ws, lane = gateway.ws, gateway.lane
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 375, "height": 812})
             page.set_default_timeout(WAIT_MS)
