@@ -41,6 +41,10 @@ class LaneConfig(Section):
     id: Identifier
     name: str = ""
     pairing_window_s: float = Field(10.0, gt=0, le=300)
+    #: "either": a scan and a reading pair in any order. "temperature-first": residents are
+    #: measured before they scan, and a scan with no reading waiting is answered at once
+    #: ("measure again"), so a resident who scans and walks off never takes the next one's reading.
+    order: Literal["either", "temperature-first"] = "either"
 
 
 class DeviceBase(Section):

@@ -35,6 +35,7 @@ class Action(enum.Enum):
     REPLACE_TEMPERATURE = "replace-temperature"  # a re-measurement: the newer reading wins
     EXPIRE = "expire"  # the window closed on a lone half
     IGNORE = "ignore"
+    TURN_AWAY_SCAN = "turn-away-scan"  # temperature-first lanes: a scan before any reading
 
 
 TRANSITIONS: dict[tuple[State, Input], tuple[State, Action]] = {
@@ -51,6 +52,17 @@ TRANSITIONS: dict[tuple[State, Input], tuple[State, Action]] = {
     ),
     (State.HAVE_TEMPERATURE, Input.TIMEOUT): (State.IDLE, Action.EXPIRE),
 }
+
+
+#: A lane where people are measured before they scan: a scan with no reading held is answered
+#: at once ("measure again") instead of waiting, so that a resident who scans and walks off is
+#: never paired with the next resident's reading.
+TEMPERATURE_FIRST: dict[tuple[State, Input], tuple[State, Action]] = {
+    **TRANSITIONS,
+    (State.IDLE, Input.SCAN): (State.IDLE, Action.TURN_AWAY_SCAN),
+}
+
+ORDERS = {"either": TRANSITIONS, "temperature-first": TEMPERATURE_FIRST}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +85,13 @@ Outcome = Paired[ScanT] | Incomplete[ScanT]
 class LanePairing(Generic[ScanT]):
     """One lane's pairing state. ``ScanT`` is whatever the caller keeps per scan (a verdict)."""
 
-    def __init__(self, window_s: float) -> None:
+    def __init__(self, window_s: float, order: str = "either") -> None:
         if window_s <= 0:
             raise ValueError("the pairing window must be positive")
+        if order not in ORDERS:
+            raise ValueError(f"unknown pairing order {order!r} (known: {', '.join(ORDERS)})")
         self.window_s = window_s
+        self._table = ORDERS[order]
         self.state = State.IDLE
         self.deadline: float | None = None
         self._scan: ScanT | None = None
@@ -95,7 +110,9 @@ class LanePairing(Generic[ScanT]):
             return []
         out = self.tick(now)
         _next, action = self._step(Input.SCAN)
-        if action is Action.PAIR:
+        if action is Action.TURN_AWAY_SCAN:
+            out.append(Incomplete(scan, None))
+        elif action is Action.PAIR:
             assert self._temperature is not None
             out.append(Paired(scan, self._temperature))
             self._clear()
@@ -133,7 +150,7 @@ class LanePairing(Generic[ScanT]):
         return self.deadline is not None and now >= self.deadline
 
     def _step(self, inp: Input) -> tuple[State, Action]:
-        nxt, action = TRANSITIONS[(self.state, inp)]
+        nxt, action = self._table[(self.state, inp)]
         self.state = nxt
         return nxt, action
 

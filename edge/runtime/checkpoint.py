@@ -135,7 +135,9 @@ class Checkpoint:
         self._bus = bus
         self._clock = clock
         self._lanes = {
-            lane.id: Lane(lane.id, lane.name or lane.id, LanePairing(lane.pairing_window_s))
+            lane.id: Lane(
+                lane.id, lane.name or lane.id, LanePairing(lane.pairing_window_s, lane.order)
+            )
             for lane in config.checkpoint.lanes
         }
         self._devices = {

@@ -6,11 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge.rules.pairing import TRANSITIONS, Incomplete, Input, LanePairing, Paired, State
+from edge.rules.pairing import ORDERS, Incomplete, Input, LanePairing, Paired, State
 
 
 def test_every_state_handles_every_input() -> None:
-    assert {(s, i) for s in State for i in Input} == set(TRANSITIONS)
+    for table in ORDERS.values():
+        assert {(s, i) for s in State for i in Input} == set(table)
 
 
 def test_scan_then_temperature_pairs() -> None:
@@ -82,11 +83,12 @@ events = st.lists(
 )
 
 
-@given(events)
-def test_no_half_is_ever_lost(seq: list[tuple[str, float, str]]) -> None:
+@pytest.mark.parametrize("order", sorted(ORDERS))
+@given(seq=events)
+def test_no_half_is_ever_lost(order: str, seq: list[tuple[str, float, str]]) -> None:
     """Every scan and reading ends in exactly one outcome (paired, incomplete or still held),
     counting a re-scan of the held code and a superseded reading as absorbed."""
-    lane: LanePairing[int] = LanePairing(10)
+    lane: LanePairing[int] = LanePairing(10, order)
     now = 0.0
     scans = temps = absorbed = 0
     outcomes: list[Paired[int] | Incomplete[int]] = []
@@ -111,3 +113,16 @@ def test_no_half_is_ever_lost(seq: list[tuple[str, float, str]]) -> None:
     lone_temps = sum(isinstance(o, Incomplete) and o.temperature is not None for o in outcomes)
     assert paired + lone_scans + absorbed == scans
     assert paired + lone_temps + lane.superseded_readings == temps
+
+
+def test_temperature_first_lane_answers_a_lone_scan_at_once() -> None:
+    lane: LanePairing[str] = LanePairing(10, "temperature-first")
+    assert lane.scan("A", "vA", now=0) == [Incomplete("vA", None)]  # walked off unmeasured
+    assert lane.state is State.IDLE
+    lane.temperature(36.5, now=1)  # the next resident is measured...
+    assert lane.scan("B", "vB", now=2) == [Paired("vB", 36.5)]  # ...and pairs with their own code
+
+
+def test_unknown_order_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown pairing order"):
+        LanePairing(10, "sideways")
