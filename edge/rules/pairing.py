@@ -100,6 +100,16 @@ class LanePairing(Generic[ScanT]):
         self.superseded_readings = 0
 
     @property
+    def held_scan(self) -> ScanT | None:
+        """The scan waiting for its temperature, if any."""
+        return self._scan
+
+    @property
+    def held_temperature(self) -> float | None:
+        """The reading waiting for its code, if any."""
+        return self._temperature
+
+    @property
     def waiting_for(self) -> str | None:
         return {State.IDLE: None, State.HAVE_SCAN: "temperature"}.get(self.state, "code")
 

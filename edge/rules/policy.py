@@ -105,7 +105,7 @@ def _implausible(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
 
 def _code_unreadable(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
     v = i.verdict
-    if v is not None and not v.valid and v.failed_step in _UNREADABLE_STEPS:
+    if v is not None and not v.valid and v.failed_step in UNREADABLE_STEPS:
         return Outcome.RECHECK, "unreadable code: scan again"
     return None
 
@@ -161,7 +161,7 @@ def _admit(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
 
 
 # Verdict steps that mean the code could not be read, as opposed to read and found bad.
-_UNREADABLE_STEPS = frozenset({"format", "prefix", "base45", "zlib", "cbor", "cose", "decode"})
+UNREADABLE_STEPS = frozenset({"format", "prefix", "base45", "zlib", "cbor", "cose", "decode"})
 
 #: First match wins. A fever denies whatever the code says; an implausible reading asks for
 #: a new measurement before anything else is judged on it.

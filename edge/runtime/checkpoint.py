@@ -33,7 +33,7 @@ from edge.events import (
     ScreeningPending,
 )
 from edge.rules.pairing import Incomplete, LanePairing, Paired
-from edge.rules.policy import Inputs, Policy, decide, load_policy
+from edge.rules.policy import UNREADABLE_STEPS, Inputs, Policy, decide, load_policy
 from edge.runtime.bus import Bus
 from edge.runtime.service import (
     DeviceView,
@@ -56,7 +56,6 @@ from firmware_interfaces.events import (
 log = logging.getLogger(__name__)
 
 UNREADABLE = "unreadable code: scan again"
-_UNREADABLE_STEPS = frozenset({"format", "prefix", "base45", "zlib", "cbor", "cose", "decode"})
 _REJECT_FLUSH_S = 10.0
 
 
@@ -281,7 +280,7 @@ class Checkpoint:
         if lane is None:
             return
         verdict = self._verifier.verify(event.text, at=datetime.fromtimestamp(now, UTC))
-        if not verdict.valid and verdict.failed_step in _UNREADABLE_STEPS:
+        if not verdict.valid and verdict.failed_step in UNREADABLE_STEPS:
             # Nobody was screened: tell staff to scan again, keep the lane as it was.
             self._on_rejected(device, verdict.reason or "unknown code format", b"", now)
             return
@@ -305,13 +304,13 @@ class Checkpoint:
         self._arm_timer(lane)
         waiting = lane.pairing.waiting_for
         if waiting is not None:
-            held_scan = lane.pairing._scan
+            held_scan = lane.pairing.held_scan
             self._bus.publish(
                 ScreeningPending(
                     lane.id,
                     now,
                     waiting,
-                    temperature=lane.pairing._temperature,
+                    temperature=lane.pairing.held_temperature,
                     code_type=held_scan.verdict.code_type if held_scan else None,
                 )
             )
