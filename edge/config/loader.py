@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from edge.config.models import GatewayConfig
+from edge.rules.policy import Policy, load_policy
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -96,3 +97,15 @@ def load_config(path: Path) -> GatewayConfig:
     path = Path(path)
     config = validate(GatewayConfig, read_toml(path), path)
     return resolve_paths(config, path.parent.resolve())
+
+
+def load_policy_file(path: Path) -> Policy:
+    """Read an admission policy file; every problem is a :class:`ConfigError` naming the key."""
+    try:
+        return load_policy(path)
+    except FileNotFoundError:
+        raise ConfigError(path, [("", "policy file not found")]) from None
+    except ValidationError as exc:
+        raise ConfigError(path, problems_of(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(path, [("", str(exc))]) from None

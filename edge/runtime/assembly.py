@@ -17,15 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
-from pydantic import ValidationError
 
 from cloud_sync.uplink import MIGRATIONS as UPLINK_MIGRATIONS
 from cloud_sync.uplink import UplinkService
 from cloud_sync.uplink import create_router as uplink_router
 from edge.config import ConfigError, GatewayConfig, load_config
-from edge.config.loader import problems_of
+from edge.config.loader import load_policy_file
 from edge.config.models import MqttDeviceConfig
-from edge.rules.policy import Policy, load_policy
 from edge.runtime.bus import Bus
 from edge.runtime.checkpoint import Checkpoint
 from edge.runtime.devices import DeviceRunner, build_runners
@@ -48,17 +46,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def load_policy_checked(path: Path) -> Policy:
-    try:
-        return load_policy(path)
-    except FileNotFoundError:
-        raise ConfigError(path, [("", "policy file not found")]) from None
-    except ValidationError as exc:
-        raise ConfigError(path, problems_of(exc)) from None
-    except (OSError, ValueError) as exc:
-        raise ConfigError(path, [("", str(exc))]) from None
-
-
 class Gateway:
     """One community's gateway, built from its configuration."""
 
@@ -72,7 +59,7 @@ class Gateway:
         self.config = config
         self.source = source
         self.clock = clock
-        self.policy = load_policy_checked(config.checkpoint.policy_file)
+        self.policy = load_policy_file(config.checkpoint.policy_file)
         self.bus = Bus()
         self.verifier = build_verifiers(config, source)
         self.store = Store(

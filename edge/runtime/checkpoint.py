@@ -19,9 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from edge.config.loader import problems_of
+from edge.config.loader import ConfigError, load_policy_file
 from edge.config.models import GatewayConfig
 from edge.events import (
     DecisionOverridden,
@@ -33,7 +31,7 @@ from edge.events import (
     ScreeningPending,
 )
 from edge.rules.pairing import Incomplete, LanePairing, Paired
-from edge.rules.policy import UNREADABLE_STEPS, Inputs, Policy, decide, load_policy
+from edge.rules.policy import UNREADABLE_STEPS, Inputs, Policy, decide
 from edge.runtime.bus import Bus
 from edge.runtime.service import (
     DeviceView,
@@ -232,12 +230,9 @@ class Checkpoint:
     async def reload_policy(self) -> dict[str, Any]:
         path = self._config.checkpoint.policy_file
         try:
-            policy = load_policy(path)
-        except ValidationError as exc:
-            detail = "; ".join(f"{k}: {m}" if k else m for k, m in problems_of(exc))
-            raise InvalidRequestError(f"{path}: {detail}") from None
-        except (OSError, ValueError) as exc:
-            raise InvalidRequestError(f"{path}: {exc}") from None
+            policy = load_policy_file(path)
+        except ConfigError as exc:
+            raise InvalidRequestError(str(exc).replace("\n", "; ")) from None
         self._set_policy(policy, "file")
         return self.policy()
 
