@@ -30,8 +30,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def settings(broker: Mosquitto, **kwargs: Any) -> MqttSettings:
-    base: dict[str, Any] = {"host": broker.host, "port": broker.port, "backoff_initial": 0.1,
-                            "backoff_max": 0.5}
+    base: dict[str, Any] = {
+        "host": broker.host,
+        "port": broker.port,
+        "backoff_initial": 0.1,
+        "backoff_max": 0.5,
+    }
     base.update(kwargs)
     return MqttSettings(**base)
 
@@ -84,9 +88,10 @@ async def test_restart_resubscribes(mosquitto: Mosquitto, topic: str) -> None:
     async def mark() -> None:
         reconnected.set()
 
-    async with MqttClient(settings(mosquitto)) as listener, MqttClient(
-        settings(mosquitto)
-    ) as sender:
+    async with (
+        MqttClient(settings(mosquitto)) as listener,
+        MqttClient(settings(mosquitto)) as sender,
+    ):
         listener.on_connect(mark)
         await listener.wait_connected(10)
         await listener.subscribe(topic)
@@ -145,7 +150,9 @@ async def test_will_is_delivered_when_killed(mosquitto: Mosquitto, topic: str) -
         reader = asyncio.create_task(collect(watcher, got))
         child = subprocess.Popen(  # noqa: ASYNC220 (started once; the test awaits its output)
             [sys.executable, "-c", WILL_CHILD, str(mosquitto.port), topic],
-            cwd=REPO, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO)},
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
         )
         try:
             assert child.stdout is not None
