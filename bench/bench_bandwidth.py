@@ -27,11 +27,11 @@ sys.path.insert(0, str(REPO))
 from cloud_sync.protocol import Envelope, data_topic  # noqa: E402
 from cloud_sync.uplink import MIGRATIONS, UplinkService, UplinkSettings, outbox  # noqa: E402
 from cloud_sync.uplink.privacy import PersonHasher  # noqa: E402
-from edge.events import AlertChanged, DeviceStatus, Outcome, ScreeningDecided, StockChanged  # noqa: E402
-from edge.runtime.bus import Bus  # noqa: E402
-from edge.store import Store  # noqa: E402
-from edge.store.schema import CORE  # noqa: E402
-from edge.store.screenings import NewScreening, insert_screening  # noqa: E402
+from edge.checkpoint.queries import NewScreening, insert_screening  # noqa: E402
+from edge.checkpoint.schema import MIGRATIONS as CHECKPOINT_MIGRATIONS  # noqa: E402
+from edge.core.bus import Bus  # noqa: E402
+from edge.core.events import AlertChanged, DeviceStatus, Outcome, ScreeningDecided, StockChanged  # noqa: E402
+from edge.core.store import Store  # noqa: E402
 
 T0 = 1_790_000_100.0
 HOUR = 3600
@@ -50,21 +50,39 @@ def events(rng: random.Random) -> list[tuple[float, object]]:
     for i in range(HOUR // 3):
         at = T0 + i * 3 + rng.random()
         deny = rng.random() < 0.05
-        out.append((at, ScreeningDecided(
-            screening_id=i + 1, lane="north-gate", at=at,
-            outcome=Outcome.DENY if deny else Outcome.ADMIT,
-            reason="fever 37.9 °C" if deny else "ok", rule="fever" if deny else "pass",
-            temperature=round(rng.uniform(36.0, 38.2 if deny else 37.2), 1),
-            code_type="health-code", code_status="green", complete=True)))
+        out.append(
+            (
+                at,
+                ScreeningDecided(
+                    screening_id=i + 1,
+                    lane="north-gate",
+                    at=at,
+                    outcome=Outcome.DENY if deny else Outcome.ADMIT,
+                    reason="fever 37.9 °C" if deny else "ok",
+                    rule="fever" if deny else "pass",
+                    temperature=round(rng.uniform(36.0, 38.2 if deny else 37.2), 1),
+                    code_type="health-code",
+                    code_status="green",
+                    complete=True,
+                ),
+            )
+        )
     for minute in range(60):
         for item in ITEMS:
-            out.append((T0 + minute * 60 + 30, StockChanged(
-                item, 500 - minute * 2 + rng.random(), "pcs", 4.2, 100.0, T0 + minute * 60)))
+            out.append(
+                (
+                    T0 + minute * 60 + 30,
+                    StockChanged(
+                        item, 500 - minute * 2 + rng.random(), "pcs", 4.2, 100.0, T0 + minute * 60
+                    ),
+                )
+            )
     out.append((T0 + 600, DeviceStatus("scanner-1", "scanner", "silent", "no data 30 s", T0 + 600)))
     out.append((T0 + 660, DeviceStatus("scanner-1", "scanner", "connected", "ok", T0 + 660)))
     out.append((T0 + 900, AlertChanged("a1", "low", "gloves", "warning", "open", "low", T0 + 900)))
-    out.append((T0 + 1500, AlertChanged("a1", "low", "gloves", "warning", "acknowledged", "ok",
-                                        T0 + 1500)))
+    out.append(
+        (T0 + 1500, AlertChanged("a1", "low", "gloves", "warning", "acknowledged", "ok", T0 + 1500))
+    )
     return sorted(out, key=lambda pair: pair[0])
 
 
@@ -79,9 +97,14 @@ def raw_bytes(evs: list[tuple[float, object]]) -> int:
 
 
 async def uplink_bytes(evs: list[tuple[float, object]], tmp: Path) -> tuple[int, int]:
-    store = Store(tmp / "gw.db", [CORE, MIGRATIONS], synchronous="OFF").open()
-    settings = UplinkSettings(gateway_id="gw-busy", broker_host="unused", tls=False,
-                              hmac_key_file=tmp / "hmac.key", clock_check="trust")
+    store = Store(tmp / "gw.db", [CHECKPOINT_MIGRATIONS, MIGRATIONS], synchronous="OFF").open()
+    settings = UplinkSettings(
+        gateway_id="gw-busy",
+        broker_host="unused",
+        tls=False,
+        hmac_key_file=tmp / "hmac.key",
+        clock_check="trust",
+    )
     now = T0
     service = UplinkService(settings, store, Bus(), clock=lambda: now)
     service._hasher = PersonHasher(b"k" * 32)  # what run() does before its tasks start
@@ -95,9 +118,21 @@ async def uplink_bytes(evs: list[tuple[float, object]], tmp: Path) -> tuple[int,
             _at, event = pending.pop(0)
             if isinstance(event, ScreeningDecided):
                 record = NewScreening(
-                    event.lane, event.at, event.outcome.value, event.reason, event.rule, "v1",
-                    event.temperature, event.code_type, event.code_status, True, None, True,
-                    f"resident-{event.screening_id % 400}", "RAW")
+                    event.lane,
+                    event.at,
+                    event.outcome.value,
+                    event.reason,
+                    event.rule,
+                    "v1",
+                    event.temperature,
+                    event.code_type,
+                    event.code_status,
+                    True,
+                    None,
+                    True,
+                    f"resident-{event.screening_id % 400}",
+                    "RAW",
+                )
                 await store.write(functools.partial(insert_screening, s=record))
             elif isinstance(event, StockChanged):
                 service._stock[event.item] = event

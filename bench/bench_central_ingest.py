@@ -53,15 +53,26 @@ def build_messages(count: int, gateways: int) -> list[tuple[str, bytes]]:
         if kind < 7:
             stream, key = Stream.LANE_WINDOW, f"lane{n % 4}/{seq}"
             body: dict[str, Any] = {
-                "lane": f"lane{n % 4}", "window_start": "2026-11-29T01:00:00Z", "window_s": 300,
-                "screenings": 12, "admitted": 10, "denied": 2,
-                "denied_by_reason": {"fever": 1, "red code": 1}, "rechecks": 1,
-                "overrides": 0, "temperature_histogram": {"36.5": 10, "38.0": 2},
+                "lane": f"lane{n % 4}",
+                "window_start": "2026-11-29T01:00:00Z",
+                "window_s": 300,
+                "screenings": 12,
+                "admitted": 10,
+                "denied": 2,
+                "denied_by_reason": {"fever": 1, "red code": 1},
+                "rechecks": 1,
+                "overrides": 0,
+                "temperature_histogram": {"36.5": 10, "38.0": 2},
             }
         elif kind < 9:
             stream, key = Stream.STOCK, f"item-{seq}"
-            body = {"item": f"item-{seq}", "on_hand": 40, "unit": "box",
-                    "days_of_supply": 3.5, "reorder_point": 20}
+            body = {
+                "item": f"item-{seq}",
+                "on_hand": 40,
+                "unit": "box",
+                "days_of_supply": 3.5,
+                "reorder_point": 20,
+            }
         else:
             stream, key = Stream.HEARTBEAT, f"gateway-{seq}"
             body = {"outbox_depth": 0, "outbox_oldest_age_s": 0.0, "uptime_s": seq}
@@ -72,7 +83,9 @@ def build_messages(count: int, gateways: int) -> list[tuple[str, bytes]]:
 
 def paho_client(client_id: str, clean: bool) -> paho.Client:
     client = paho.Client(
-        CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean,
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        clean_session=clean,
         protocol=paho.MQTTv311,
     )
     client.max_inflight_messages_set(1000)
@@ -109,7 +122,12 @@ def publish(host: str, port: int, messages: list[tuple[str, bytes]]) -> float:
 
 # -- contenders (each runs in a child process) ---------------------------------------------
 def bare_subscriber(
-    host: str, port: int, client_id: str, _db: str, go: Event, stop: Event,
+    host: str,
+    port: int,
+    client_id: str,
+    _db: str,
+    go: Event,
+    stop: Event,
     counter: Synchronized,  # type: ignore[type-arg]
 ) -> None:
     count = 0
@@ -132,7 +150,12 @@ def bare_subscriber(
 
 
 def monitor_instance(
-    host: str, port: int, client_id: str, db: str, go: Event, stop: Event,
+    host: str,
+    port: int,
+    client_id: str,
+    db: str,
+    go: Event,
+    stop: Event,
     counter: Synchronized,  # type: ignore[type-arg]
 ) -> None:
     from cloud_sync.monitor.service import MonitorService
@@ -216,10 +239,12 @@ def race(
     for proc in procs:
         proc.join(30)
     per_message = 1e6 * sum(used) / total
-    print(f"    {elapsed:.1f} s; CPU: contenders {' + '.join(f'{u:.1f}' for u in used)} s"
-          f" ({per_message:.0f} us/msg), broker {broker_used:.1f} s;"
-          f" {(sum(used) + broker_used) / elapsed:.2f} of {os.cpu_count()} cores busy"
-          + (f"; per instance {[c.value for c in counters]}" if len(counters) > 1 else ""))
+    print(
+        f"    {elapsed:.1f} s; CPU: contenders {' + '.join(f'{u:.1f}' for u in used)} s"
+        f" ({per_message:.0f} us/msg), broker {broker_used:.1f} s;"
+        f" {(sum(used) + broker_used) / elapsed:.2f} of {os.cpu_count()} cores busy"
+        + (f"; per instance {[c.value for c in counters]}" if len(counters) > 1 else "")
+    )
     return total / elapsed
 
 
@@ -259,19 +284,29 @@ def main() -> None:
     scenarios: list[tuple[str, list[str], str, list[str]]] = [
         ("bare paho subscriber", ["bench-bare"], TOPIC, [""]),
         ("one monitor -> SQLite", ["bench-one"], TOPIC, [one_db]),
-        ("two monitors, $share, one SQLite file", ["bench-s1", "bench-s2"],
-         "$share/s/ccg/#", [shared_db] * 2),
+        (
+            "two monitors, $share, one SQLite file",
+            ["bench-s1", "bench-s2"],
+            "$share/s/ccg/#",
+            [shared_db] * 2,
+        ),
     ]
     if pg:
         scenarios += [
             ("one monitor -> PostgreSQL", ["bench-pg-one"], TOPIC, [f"{pg}?schema=bench_one"]),
-            ("two monitors, $share, one PostgreSQL", ["bench-pg-s1", "bench-pg-s2"],
-             "$share/pg/ccg/#", [f"{pg}?schema=bench_two"] * 2),
+            (
+                "two monitors, $share, one PostgreSQL",
+                ["bench-pg-s1", "bench-pg-s2"],
+                "$share/pg/ccg/#",
+                [f"{pg}?schema=bench_two"] * 2,
+            ),
         ]
     rates: dict[str, float] = {}
     try:
-        print(f"central ingest: {n:,} messages, {args.gateways} gateways, {os.cpu_count()} CPUs,"
-              f" load average {os.getloadavg()[0]:.2f}")
+        print(
+            f"central ingest: {n:,} messages, {args.gateways} gateways, {os.cpu_count()} CPUs,"
+            f" load average {os.getloadavg()[0]:.2f}"
+        )
         messages = build_messages(n, args.gateways)
         print(f"  envelope size {len(messages[0][1])} bytes (lane window)")
         for _label, client_ids, topic, _dbs in scenarios:
@@ -294,15 +329,21 @@ def main() -> None:
     one = rates["one monitor -> SQLite"]
     two = rates["two monitors, $share, one SQLite file"]
     print("\nagainst the targets:")
-    print(f"  one monitor {one:,.0f}/s (target >= 20,000/s); {one / bare:.2f} x the bare"
-          " subscriber (target >= 0.5)")
-    print(f"  two monitors on a shared subscription {two:,.0f}/s = {two / one:.2f} x one"
-          " (target >= 1.7)")
+    print(
+        f"  one monitor {one:,.0f}/s (target >= 20,000/s); {one / bare:.2f} x the bare"
+        " subscriber (target >= 0.5)"
+    )
+    print(
+        f"  two monitors on a shared subscription {two:,.0f}/s = {two / one:.2f} x one"
+        " (target >= 1.7)"
+    )
     if pg:
         pg_one = rates["one monitor -> PostgreSQL"]
         pg_two = rates["two monitors, $share, one PostgreSQL"]
-        print(f"  PostgreSQL: one monitor {pg_one:,.0f}/s; two {pg_two:,.0f}/s"
-              f" = {pg_two / pg_one:.2f} x one")
+        print(
+            f"  PostgreSQL: one monitor {pg_one:,.0f}/s; two {pg_two:,.0f}/s"
+            f" = {pg_two / pg_one:.2f} x one"
+        )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 from cloud_sync.protocol import Stream  # noqa: E402
 from cloud_sync.uplink import MIGRATIONS, outbox  # noqa: E402
 from cloud_sync.uplink.drain import Drainer  # noqa: E402
-from edge.store import Store  # noqa: E402
+from edge.core.store import Store  # noqa: E402
 from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings  # noqa: E402
 from tests.brokers import Mosquitto  # noqa: E402
 
@@ -69,9 +69,13 @@ async def drain(port: int, db: Path, n: int, protocol: int = 5) -> tuple[float, 
     store = Store(db, [MIGRATIONS], synchronous="NORMAL").open()
     for chunk in range(0, n, 10_000):
         store.write_sync(
-            functools.partial(outbox.enqueue, gateway="gw-bench",
-                              items=payloads(n)[chunk:chunk + 10_000], now=time.time(),
-                              max_rows=10 * n)
+            functools.partial(
+                outbox.enqueue,
+                gateway="gw-bench",
+                items=payloads(n)[chunk : chunk + 10_000],
+                now=time.time(),
+                max_rows=10 * n,
+            )
         )
     settings = MqttSettings(port=port, max_inflight=WINDOW, protocol=protocol)  # type: ignore[arg-type]
     async with MqttClient(settings) as client:
@@ -96,8 +100,14 @@ def main() -> None:
         try:
             sample = payloads(1)[0]
             body = outbox.Envelope(  # type: ignore[attr-defined]
-                gateway="gw-bench", stream=sample.stream, key="alert-0", rev=1, seq=1,
-                at="2026-01-01T00:00:00.000Z", clock_synced=True, body=sample.body,
+                gateway="gw-bench",
+                stream=sample.stream,
+                key="alert-0",
+                rev=1,
+                seq=1,
+                at="2026-01-01T00:00:00.000Z",
+                clock_synced=True,
+                body=sample.body,
             ).encode()
             topic = "ccg/v1/gw-bench/data/alert"
             bare = baseline(broker.port, [(topic, body)] * n)
@@ -108,12 +118,18 @@ def main() -> None:
     print(f"{n:,} QoS 1 messages to a local Mosquitto, {WINDOW} in flight")
     print("  (msg/s of wall clock; in brackets msg per CPU-second of this process, which a")
     print("   loaded machine distorts less)")
-    print(f"  bare paho, MQTT 5 (loop_start thread, no store): {bare[0]:8,.0f} msg/s"
-          f"  [{bare[1]:8,.0f}]")
-    print(f"  uplink outbox drain, MQTT 5 (SQLite, PUBACK, delete): {ours[0]:8,.0f} msg/s"
-          f"  [{ours[1]:8,.0f}]")
-    print(f"  uplink outbox drain, MQTT 3.1.1:                      {ours4[0]:8,.0f} msg/s"
-          f"  [{ours4[1]:8,.0f}]")
+    print(
+        f"  bare paho, MQTT 5 (loop_start thread, no store): {bare[0]:8,.0f} msg/s"
+        f"  [{bare[1]:8,.0f}]"
+    )
+    print(
+        f"  uplink outbox drain, MQTT 5 (SQLite, PUBACK, delete): {ours[0]:8,.0f} msg/s"
+        f"  [{ours[1]:8,.0f}]"
+    )
+    print(
+        f"  uplink outbox drain, MQTT 3.1.1:                      {ours4[0]:8,.0f} msg/s"
+        f"  [{ours4[1]:8,.0f}]"
+    )
     print(f"  machine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print("  target: >= 5,000 msg/s")
 

@@ -161,8 +161,8 @@ async def _gateway(
     out: mp.Queue[Any],
     progress: Any,
 ) -> None:
-    from edge.runtime.bus import Bus
-    from edge.store import Store
+    from edge.core.bus import Bus
+    from edge.core.store import Store
     from edge.storeroom import MIGRATIONS, StoreroomService
     from edge.storeroom.settings import (
         ItemSettings,

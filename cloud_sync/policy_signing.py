@@ -159,7 +159,8 @@ def generate_keypair() -> tuple[bytes, bytes]:
     """A new Ed25519 key pair as (private PEM, public PEM)."""
     key = ed25519.Ed25519PrivateKey.generate()
     private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
     public = key.public_key().public_bytes(

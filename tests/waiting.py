@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from edge.events import GatewayEvent
-from edge.runtime.bus import Subscription
+from edge.core.bus import Subscription
+from edge.core.events import GatewayEvent
 
 
 async def until(

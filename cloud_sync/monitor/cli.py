@@ -1,8 +1,8 @@
 """``central-monitor``: the command line of the central monitor.
 
-    central-monitor run --broker mqtt.example.org:8883 --tls-ca ca.pem --db sqlite:///centre.db
-    central-monitor dashboard --db postgresql://monitor@db/centre --http 0.0.0.0:8080
-    central-monitor push-policy --gateway gw-riverside --policy fever.json --key centre.pem
+central-monitor run --broker mqtt.example.org:8883 --tls-ca ca.pem --db sqlite:///centre.db
+central-monitor dashboard --db postgresql://monitor@db/centre --http 0.0.0.0:8080
+central-monitor push-policy --gateway gw-riverside --policy fever.json --key centre.pem
 """
 
 from __future__ import annotations
@@ -58,14 +58,17 @@ def _host_port(text: str, default_port: int) -> tuple[str, int]:
 def _broker_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("MQTT broker")
     group.add_argument(
-        "--broker", default="127.0.0.1:1883", metavar="HOST[:PORT]",
+        "--broker",
+        default="127.0.0.1:1883",
+        metavar="HOST[:PORT]",
         help="the central broker (default %(default)s; port 8883 when --tls-ca is given)",
     )
     group.add_argument("--tls-ca", type=Path, metavar="FILE", help="CA bundle: use TLS")
     group.add_argument("--tls-cert", type=Path, metavar="FILE", help="client certificate")
     group.add_argument("--tls-key", type=Path, metavar="FILE", help="client private key")
     group.add_argument(
-        "--tls-insecure-hostname", action="store_true",
+        "--tls-insecure-hostname",
+        action="store_true",
         help="do not check the broker's host name (test brokers only)",
     )
     group.add_argument("--username", help="MQTT user name")
@@ -77,7 +80,9 @@ def _broker_options(parser: argparse.ArgumentParser) -> None:
 
 def _db_option(parser: argparse.ArgumentParser, default: str | None) -> None:
     parser.add_argument(
-        "--db", default=default, metavar="URL",
+        "--db",
+        default=default,
+        metavar="URL",
         help="sqlite:///FILE (relative), sqlite:////ABS/FILE or postgresql://USER@HOST/DB"
         "[?schema=NAME]" + (" (default %(default)s)" if default else ""),
     )
@@ -85,7 +90,9 @@ def _db_option(parser: argparse.ArgumentParser, default: str | None) -> None:
 
 def _http_option(parser: argparse.ArgumentParser, default: str) -> None:
     parser.add_argument(
-        "--http", default=default, metavar="HOST:PORT",
+        "--http",
+        default=default,
+        metavar="HOST:PORT",
         help="where to serve the dashboard, REST API and /metrics (default %(default)s);"
         " 'off' for none",
     )
@@ -93,17 +100,22 @@ def _http_option(parser: argparse.ArgumentParser, default: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="central-monitor", description=DESCRIPTION, epilog=EPILOG,
+        prog="central-monitor",
+        description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="how much to log (default %(default)s)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="subscribe, store and serve the dashboard",
+        "run",
+        help="subscribe, store and serve the dashboard",
         description="Subscribe to the broker, store every gateway's reports, serve the "
         "dashboard, REST API and /metrics. Runs until interrupted.",
     )
@@ -111,11 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(run, "sqlite:///central-monitor.db")
     _http_option(run, "127.0.0.1:8080")
     run.add_argument(
-        "--share-group", metavar="NAME",
+        "--share-group",
+        metavar="NAME",
         help="share the load with other monitors: subscribe as $share/NAME/... (MQTT 5)",
     )
     run.add_argument(
-        "--session-expiry", type=int, default=3600, metavar="SECONDS",
+        "--session-expiry",
+        type=int,
+        default=3600,
+        metavar="SECONDS",
         help="the broker keeps queuing for this monitor this long while its link is down, so a"
         " reconnect loses nothing (with --client-id, a restart neither); 0 starts afresh"
         " (default %(default)s)",
@@ -124,12 +140,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--topic", default="ccg/#", help="topic filter to subscribe to (default %(default)s)"
     )
     run.add_argument(
-        "--default-keepalive", type=float, default=30.0, metavar="SECONDS",
+        "--default-keepalive",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
         help="keep-alive assumed for a gateway whose birth did not say (default %(default)s)",
     )
 
     dashboard = commands.add_parser(
-        "dashboard", help="serve the dashboard and API over a database, without MQTT",
+        "dashboard",
+        help="serve the dashboard and API over a database, without MQTT",
         description="Serve the dashboard, REST API and /metrics over a database that other "
         "monitors fill (several dashboards over one PostgreSQL).",
     )
@@ -137,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     _http_option(dashboard, "127.0.0.1:8080")
 
     push = commands.add_parser(
-        "push-policy", help="send a gateway a signed admission policy and show its ack",
+        "push-policy",
+        help="send a gateway a signed admission policy and show its ack",
         description="Sign an admission policy with the centre's private key, publish it to "
         "ccg/v1/<gateway>/cmd/policy and wait for the gateway's answer on ack/policy. "
         "Exit status: 0 applied, 1 refused by the gateway, 3 no answer or an error.",
@@ -148,16 +169,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--policy", required=True, type=Path, metavar="FILE", help="the policy (JSON or TOML)"
     )
     push.add_argument(
-        "--key", required=True, type=Path, metavar="PRIVATE_KEY",
+        "--key",
+        required=True,
+        type=Path,
+        metavar="PRIVATE_KEY",
         help="the centre's private key (PEM) to sign with",
     )
     push.add_argument("--kid", help="key id the gateway knows the key by (default: key file name)")
     push.add_argument(
-        "--timeout", type=float, default=30.0, metavar="SECONDS",
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
         help="how long to wait for the ack (default %(default)s)",
     )
     push.add_argument(
-        "--retain", action="store_true",
+        "--retain",
+        action="store_true",
         help="retain the command so an offline gateway gets it when it reconnects",
     )
     _db_option(push, None)
@@ -171,10 +199,15 @@ def _settings(args: argparse.Namespace) -> Any:
     if hasattr(args, "broker"):
         host, port = _host_port(args.broker, 8883 if args.tls_ca else 1883)
         values |= {
-            "broker_host": host, "broker_port": port, "tls_ca_file": args.tls_ca,
-            "tls_cert_file": args.tls_cert, "tls_key_file": args.tls_key,
-            "tls_insecure_hostname": args.tls_insecure_hostname, "username": args.username,
-            "password_file": args.password_file, "client_id": args.client_id,
+            "broker_host": host,
+            "broker_port": port,
+            "tls_ca_file": args.tls_ca,
+            "tls_cert_file": args.tls_cert,
+            "tls_key_file": args.tls_key,
+            "tls_insecure_hostname": args.tls_insecure_hostname,
+            "username": args.username,
+            "password_file": args.password_file,
+            "client_id": args.client_id,
         }
     if getattr(args, "db", None):
         values["db"] = args.db
@@ -200,7 +233,10 @@ def _http_server(settings: Any, app: Any) -> Any:
             yield
 
     config = uvicorn.Config(
-        app, host=settings.http_host, port=settings.http_port, log_level="warning",
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level="warning",
         lifespan="on",
     )
     return Server(config)
@@ -238,15 +274,22 @@ async def _run(settings: Any, http: bool) -> None:
     storage = open_storage(settings.db, rejected_keep=settings.rejected_keep)
     stats = IngestStats()
     service = MonitorService(settings, storage, stats=stats)
-    log.info("storing into %s; subscribing to %s on %s:%d", storage.description,
-             settings.subscription, settings.broker_host, settings.broker_port)
+    log.info(
+        "storing into %s; subscribing to %s on %s:%d",
+        storage.description,
+        settings.subscription,
+        settings.broker_host,
+        settings.broker_port,
+    )
     try:
         async with mqtt_subscriber(settings) as client:
             ingest = asyncio.create_task(service.run(client), name="monitor")
             server = serving = None
             if http:
                 app = create_app(
-                    settings, storage=storage, stats=stats,
+                    settings,
+                    storage=storage,
+                    stats=stats,
                     mqtt_connected=lambda: client.connected.is_set(),
                 )
                 server = _http_server(settings, app)
@@ -283,8 +326,9 @@ def _push_policy(args: argparse.Namespace, settings: Any) -> int:
 
     policy = load_policy(args.policy)
     payload = sign(policy, args.key, args.kid or args.key.stem, args.gateway)
-    ack = asyncio.run(push_policy(settings, args.gateway, payload, wait_s=args.timeout,
-                                  retain=args.retain))
+    ack = asyncio.run(
+        push_policy(settings, args.gateway, payload, wait_s=args.timeout, retain=args.retain)
+    )
     if args.db:
         storage = open_storage(args.db)
         try:
@@ -292,8 +336,13 @@ def _push_policy(args: argparse.Namespace, settings: Any) -> int:
         finally:
             storage.close()
     ok = accepted(ack)
-    print(json.dumps({"gateway": args.gateway, "accepted": ok, "ack": ack.envelope.body},
-                     indent=2, ensure_ascii=False))
+    print(
+        json.dumps(
+            {"gateway": args.gateway, "accepted": ok, "ack": ack.envelope.body},
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
     return EXIT_OK if ok else EXIT_REFUSED
 
 

@@ -54,7 +54,8 @@ class MonitorCollector(Collector):
             rejected.add_metric([category], count)
         yield rejected
         yield GaugeMetricFamily(
-            f"{PREFIX}_last_batch_size", "messages in the last write transaction",
+            f"{PREFIX}_last_batch_size",
+            "messages in the last write transaction",
             value=stats.last_batch_size,
         )
         up = GaugeMetricFamily(f"{PREFIX}_database_up", "1 if the database answers")
@@ -68,20 +69,24 @@ class MonitorCollector(Collector):
         up.add_metric([], 1)
         yield up
         yield GaugeMetricFamily(
-            f"{PREFIX}_stored_keys", "distinct (gateway, stream, key) stored",
+            f"{PREFIX}_stored_keys",
+            "distinct (gateway, stream, key) stored",
             value=totals["messages"],
         )
         yield GaugeMetricFamily(
-            f"{PREFIX}_rejected_kept", "rejected messages kept for inspection",
+            f"{PREFIX}_rejected_kept",
+            "rejected messages kept for inspection",
             value=totals["rejected_kept"],
         )
         online = GaugeMetricFamily("ccg_gateway_online", "1 if online", labels=["gateway"])
         depth = GaugeMetricFamily(
-            "ccg_gateway_outbox_depth", "messages waiting in the gateway's outbox",
+            "ccg_gateway_outbox_depth",
+            "messages waiting in the gateway's outbox",
             labels=["gateway"],
         )
         lag = GaugeMetricFamily(
-            "ccg_gateway_outbox_oldest_age_seconds", "age of the oldest unsent message",
+            "ccg_gateway_outbox_oldest_age_seconds",
+            "age of the oldest unsent message",
             labels=["gateway"],
         )
         seen = GaugeMetricFamily(

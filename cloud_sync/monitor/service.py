@@ -192,8 +192,11 @@ class MonitorService:
                 log.debug("sweep failed: %s", exc)
                 continue
             for gateway in gone:
-                log.info("gateway %s is silent for %.1f x its keep-alive: offline",
-                         gateway, settings.offline_factor)
+                log.info(
+                    "gateway %s is silent for %.1f x its keep-alive: offline",
+                    gateway,
+                    settings.offline_factor,
+                )
             self.stats.timed_out += len(gone)
 
     async def run(self, subscriber: Subscriber) -> None:

@@ -26,8 +26,13 @@ async def ntp_synchronised(check: ClockCheck) -> bool | None:
         return None if check == "auto" else False
     try:
         proc = await asyncio.create_subprocess_exec(
-            exe, "show", "-p", "NTPSynchronized", "--value",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+            exe,
+            "show",
+            "-p",
+            "NTPSynchronized",
+            "--value",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
         )
         async with asyncio.timeout(5):
             out, _ = await proc.communicate()

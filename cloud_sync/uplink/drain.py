@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from cloud_sync.uplink import outbox
-from edge.store import Store
+from edge.core.store import Store
 from firmware_interfaces.transports.backoff import Backoff
 from firmware_interfaces.transports.mqtt import MqttClient, MqttError
 

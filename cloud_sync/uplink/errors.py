@@ -14,4 +14,3 @@ class UplinkConfigError(UplinkError):
         super().__init__(f"uplink.{key}: {reason}")
         self.key = key
         self.reason = reason
-

@@ -190,9 +190,7 @@ def _enforce_bound(db: sqlite_utils.Database, max_rows: int) -> int:
     return len(victims)
 
 
-def fetch(
-    db: sqlite_utils.Database, after: tuple[int, int], limit: int
-) -> list[Row]:
+def fetch(db: sqlite_utils.Database, after: tuple[int, int], limit: int) -> list[Row]:
     """Up to ``limit`` rows ready to send, in (priority, id) order after the cursor ``after``."""
     return [
         Row(r[0], r[1], r[2], r[3], r[4])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from edge.store import MigrationSet
+from edge.core.migrations import MigrationSet
 
-MIGRATIONS = MigrationSet("uplink")
+MIGRATIONS: MigrationSet[sqlite_utils.Database] = MigrationSet("uplink")
 
 
-@MIGRATIONS
+@MIGRATIONS.step("create_outbox")
 def create_outbox(db: sqlite_utils.Database) -> None:
     # AUTOINCREMENT: ids never go back, so the drain's (priority, id) cursor never skips a row.
     db.execute(
@@ -34,7 +34,7 @@ def create_outbox(db: sqlite_utils.Database) -> None:
     )
 
 
-@MIGRATIONS
+@MIGRATIONS.step("create_counters")
 def create_counters(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE uplink_seq (stream TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)")
     db.execute(
@@ -44,7 +44,7 @@ def create_counters(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE uplink_state (name TEXT PRIMARY KEY, value)")
 
 
-@MIGRATIONS
+@MIGRATIONS.step("create_windows")
 def create_windows(db: sqlite_utils.Database) -> None:
     # One row per lane and window the uplink knows of: whether it must be (re)computed,
     # whether the clock was in doubt while it was open, and what was last sent.

@@ -40,15 +40,15 @@ from cloud_sync.uplink.errors import UplinkConfigError
 from cloud_sync.uplink.outbox import ACK_STREAM, PRIORITY, Outgoing, iso
 from cloud_sync.uplink.privacy import PersonHasher, load_or_create_key
 from cloud_sync.uplink.settings import UplinkSettings
-from edge.events import (
+from edge.core.bus import Bus
+from edge.core.events import (
     AlertChanged,
     DecisionOverridden,
     DeviceStatus,
     ScreeningDecided,
     StockChanged,
 )
-from edge.runtime.bus import Bus
-from edge.store import Store
+from edge.core.store import Store
 from firmware_interfaces.transports.mqtt import MqttClient, MqttError, MqttSettings, Will
 
 log = logging.getLogger(__name__)
@@ -201,7 +201,10 @@ class UplinkService:
         s = self.settings
         await self.store.write(
             functools.partial(
-                outbox.enqueue, gateway=s.gateway_id, items=items, now=self.clock(),
+                outbox.enqueue,
+                gateway=s.gateway_id,
+                items=items,
+                now=self.clock(),
                 max_rows=s.outbox_max_rows,
             )
         )
@@ -218,8 +221,10 @@ class UplinkService:
                 doubt = not self.synced
                 await self.store.write(
                     functools.partial(
-                        windows.mark_screening, screening_id=event.screening_id,
-                        window_s=s.window_s, doubt=doubt,
+                        windows.mark_screening,
+                        screening_id=event.screening_id,
+                        window_s=s.window_s,
+                        doubt=doubt,
                     )
                 )
                 self._tick_now.set()
@@ -233,14 +238,22 @@ class UplinkService:
 
     def _alert(self, e: AlertChanged) -> Outgoing:
         body = {
-            "alert_id": e.alert_id, "kind": e.kind, "subject": e.subject, "severity": e.severity,
-            "state": e.state, "message": e.message, "changed_at": iso(e.at),
+            "alert_id": e.alert_id,
+            "kind": e.kind,
+            "subject": e.subject,
+            "severity": e.severity,
+            "state": e.state,
+            "message": e.message,
+            "changed_at": iso(e.at),
         }
         return Outgoing(Stream.ALERT.value, e.alert_id, body, self.synced)
 
     def _device(self, e: DeviceStatus) -> Outgoing:
         body = {
-            "device": e.device, "kind": e.kind, "state": e.state, "reason": e.reason,
+            "device": e.device,
+            "kind": e.kind,
+            "state": e.state,
+            "reason": e.reason,
             "changed_at": iso(e.at),
         }
         return Outgoing(Stream.DEVICE_HEALTH.value, e.device, body, self.synced)
@@ -263,8 +276,11 @@ class UplinkService:
             self._stock_sent[item] = now
             self._stock_last[item] = e
             body = {
-                "item": e.item, "on_hand": e.on_hand, "unit": e.unit,
-                "days_of_supply": e.days_of_supply, "reorder_point": e.reorder_point,
+                "item": e.item,
+                "on_hand": e.on_hand,
+                "unit": e.unit,
+                "days_of_supply": e.days_of_supply,
+                "reorder_point": e.reorder_point,
                 "measured_at": iso(e.at),
             }
             out.append(Outgoing(Stream.STOCK.value, item, body, self.synced))
@@ -317,7 +333,11 @@ class UplinkService:
             if depth.rows < s.outbox_max_rows // 2:
                 windows.requeue_evicted(db, limit=s.outbox_max_rows // 10)
             items = windows.flush(
-                db, now=now, window_s=s.window_s, settle_s=s.window_settle_s, synced=synced,
+                db,
+                now=now,
+                window_s=s.window_s,
+                settle_s=s.window_settle_s,
+                synced=synced,
                 hasher=hasher,
             )
             outbox.enqueue(db, s.gateway_id, items, now, s.outbox_max_rows)
@@ -356,7 +376,8 @@ class UplinkService:
             outbox_depth=depth.rows,
             outbox_held=depth.held,
             outbox_oldest_age_s=(
-                None if depth.oldest_created_at is None
+                None
+                if depth.oldest_created_at is None
                 else round(max(0.0, now - depth.oldest_created_at), 1)
             ),
             in_flight=drainer.inflight if drainer else 0,
@@ -385,8 +406,13 @@ class UplinkService:
             if parts.name == "policy":
                 await self.handle_policy(message.payload)
             else:
-                await self._ack(str(parts.name), message.payload, ok=False,
-                                status="refused", reason=f"unknown command {parts.name!r}")
+                await self._ack(
+                    str(parts.name),
+                    message.payload,
+                    ok=False,
+                    status="refused",
+                    reason=f"unknown command {parts.name!r}",
+                )
 
     async def handle_policy(self, payload: bytes) -> None:
         if self._public_key is None:
@@ -406,8 +432,11 @@ class UplinkService:
                 outbox.get_state(db, "policy_digest"),
             )
         )
-        extra = {"kid": signed.kid, "issued_at": signed.issued_at,
-                 "version": signed.policy.get("version")}
+        extra = {
+            "kid": signed.kid,
+            "issued_at": signed.issued_at,
+            "version": signed.policy.get("version"),
+        }
         if signed.digest == last_digest:
             await self._ack("policy", payload, ok=True, status="unchanged", reason="", **extra)
             return
@@ -431,8 +460,11 @@ class UplinkService:
 
         await self.store.write(remember)
         self.policy_stats.applied += 1
-        log.info("policy from the centre applied (kid %s, version %s)", signed.kid,
-                 signed.policy.get("version"))
+        log.info(
+            "policy from the centre applied (kid %s, version %s)",
+            signed.kid,
+            signed.policy.get("version"),
+        )
         await self._ack("policy", payload, ok=True, status="applied", reason="", **extra)
 
     async def _refuse(self, payload: bytes, reason: str, **extra: Any) -> None:
@@ -445,9 +477,22 @@ class UplinkService:
         self, command: str, payload: bytes, *, ok: bool, status: str, reason: str, **extra: Any
     ) -> None:
         digest = hashlib.sha256(payload).hexdigest()
-        body = {"ok": ok, "status": status, "reason": reason, "command": command,
-                "digest": digest, **extra}
+        body = {
+            "ok": ok,
+            "status": status,
+            "reason": reason,
+            "command": command,
+            "digest": digest,
+            **extra,
+        }
         await self.enqueue(
-            [Outgoing(ACK_STREAM, digest[:16], body, self.synced,
-                      topic=ack_topic(self.settings.gateway_id, command))]
+            [
+                Outgoing(
+                    ACK_STREAM,
+                    digest[:16],
+                    body,
+                    self.synced,
+                    topic=ack_topic(self.settings.gateway_id, command),
+                )
+            ]
         )

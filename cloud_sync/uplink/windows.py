@@ -112,13 +112,11 @@ def compute(
     histogram: Counter[str] = Counter()
     people: set[str] = set()
     total = overrides = incomplete = 0
-    for outcome, rule, temperature, code_status, complete, resident_id, overridden_to in (
-        db.execute(
-            "SELECT outcome, rule, temperature, code_status, complete, resident_id,"
-            " overridden_to FROM screenings WHERE lane = ? AND decided_at >= ?"
-            " AND decided_at < ?",
-            [lane, start, start + window_s],
-        )
+    for outcome, rule, temperature, code_status, complete, resident_id, overridden_to in db.execute(
+        "SELECT outcome, rule, temperature, code_status, complete, resident_id,"
+        " overridden_to FROM screenings WHERE lane = ? AND decided_at >= ?"
+        " AND decided_at < ?",
+        [lane, start, start + window_s],
     ):
         total += 1
         outcome_now = overridden_to or outcome

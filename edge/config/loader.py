@@ -9,7 +9,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from edge.config.models import GatewayConfig
-from edge.rules.policy import Policy, load_policy
+from edge.rules import policy_file
+from edge.rules.policy import Policy
+from edge.rules.policy_file import problems_of
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -25,32 +27,6 @@ class ConfigError(Exception):
             for key, message in problems
         ]
         super().__init__("\n".join(lines))
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("serial", "mqtt", "camera", "function-after"):
-            continue  # pydantic's union-branch labels mean nothing to the reader
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def problems_of(exc: ValidationError) -> list[tuple[str, str]]:
-    problems = []
-    for err in exc.errors():
-        message = err["msg"]
-        if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
-            shown = repr(err["input"])
-            if len(shown) <= 60:
-                message += f" (got {shown})"
-        if err["type"] == "extra_forbidden":
-            message = "unknown key (misspelt?)"
-        problems.append((_key_path(tuple(err["loc"])), message))
-    return problems
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -102,10 +78,6 @@ def load_config(path: Path) -> GatewayConfig:
 def load_policy_file(path: Path) -> Policy:
     """Read an admission policy file; every problem is a :class:`ConfigError` naming the key."""
     try:
-        return load_policy(path)
-    except FileNotFoundError:
-        raise ConfigError(path, [("", "policy file not found")]) from None
-    except ValidationError as exc:
-        raise ConfigError(path, problems_of(exc)) from None
-    except (OSError, ValueError) as exc:
-        raise ConfigError(path, [("", str(exc))]) from None
+        return policy_file.load_policy_file(path)
+    except policy_file.PolicyFileError as exc:
+        raise ConfigError(exc.file, exc.problems) from None

@@ -13,12 +13,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cloud_sync.uplink.settings import UplinkSettings
+from edge.checkpoint.settings import CheckpointSettings, DeviceSpec, Identifier
 from edge.storeroom.settings import StoreroomSettings
 from edge.verify.community_pass.settings import CommunityPassSettings
 from edge.verify.dcc.settings import DccSettings
 from edge.web.settings import WebSettings
-
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 class Section(BaseModel):
@@ -35,16 +34,6 @@ class StorageSection(Section):
     file: str = "gateway.db"  # relative to gateway.data_dir
     retention_days: int = Field(14, ge=1, le=3650)  # personal fields are purged after this
     synchronous: Literal["NORMAL", "FULL"] = "FULL"
-
-
-class LaneConfig(Section):
-    id: Identifier
-    name: str = ""
-    pairing_window_s: float = Field(10.0, gt=0, le=300)
-    #: "either": a scan and a reading pair in any order. "temperature-first": residents are
-    #: measured before they scan, and a scan with no reading waiting is answered at once
-    #: ("measure again"), so a resident who scans and walks off never takes the next one's reading.
-    order: Literal["either", "temperature-first"] = "either"
 
 
 class DeviceBase(Section):
@@ -98,15 +87,10 @@ class VerifiersSection(Section):
     eu_dcc: DccSettings | None = None
 
 
-class CheckpointConfig(Section):
-    policy_file: Path = Path("policy.toml")
-    lanes: list[LaneConfig] = Field(default_factory=list)
-
-
 class GatewayConfig(Section):
     gateway: GatewaySection
     storage: StorageSection = StorageSection()
-    checkpoint: CheckpointConfig = CheckpointConfig()
+    checkpoint: CheckpointSettings = CheckpointSettings()
     devices: list[DeviceConfig] = Field(default_factory=list)
     mqtt: MqttSection = MqttSection()
     web: WebSettings = WebSettings()
@@ -129,6 +113,9 @@ class GatewayConfig(Section):
                     f" checkpoint.lanes ({', '.join(lanes) or 'none'})"
                 )
         return self
+
+    def device_specs(self) -> list[DeviceSpec]:
+        return [DeviceSpec(d.id, d.lane, d.kind, d.transport) for d in self.devices]
 
     @property
     def db_path(self) -> Path:

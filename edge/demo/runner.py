@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.config import load_config
+from edge.core.bus import Bus
+from edge.core.events import DeviceInputRejected, DeviceStatus, GatewayEvent, ScreeningDecided
 from edge.demo.centre import demo_centre
 from edge.demo.residents import Resident, residents
 from edge.demo.storeroom import demo_storeroom, take_masks
 from edge.demo.workspace import LanePorts, Workspace, make_workspace
-from edge.events import DeviceInputRejected, DeviceStatus, GatewayEvent, ScreeningDecided
 from edge.runtime.assembly import Gateway
-from edge.runtime.bus import Bus
 from firmware_interfaces.simulators.devices import ScannerSimulator, ThermometerSimulator
 
 PAIRING_WINDOW_S = 5.0

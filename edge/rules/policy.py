@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from edge.events import Outcome
+from edge.core.events import Outcome
 from edge.verify.base import CodeStatus, Verdict
 
 DownAction = Literal["deny", "manual"]
@@ -51,12 +49,6 @@ class Policy(BaseModel):
         """A short fingerprint of the settings, shown with each decision's policy."""
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
-
-
-def load_policy(path: Path) -> Policy:
-    """Read a policy file; raises ``OSError``, ``tomllib.TOMLDecodeError`` or pydantic's error."""
-    with path.open("rb") as fh:
-        return Policy.model_validate(tomllib.load(fh))
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,21 +16,28 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sqlite_utils
 from fastapi import APIRouter
 
 from cloud_sync.uplink import MIGRATIONS as UPLINK_MIGRATIONS
 from cloud_sync.uplink import UplinkService
 from cloud_sync.uplink import create_router as uplink_router
+from edge.checkpoint.checkpoint import Checkpoint
+from edge.checkpoint.schema import MIGRATIONS as CHECKPOINT_MIGRATIONS
 from edge.config import ConfigError, GatewayConfig, load_config
 from edge.config.loader import load_policy_file
 from edge.config.models import MqttDeviceConfig
-from edge.runtime.bus import Bus
-from edge.runtime.checkpoint import Checkpoint
+from edge.core.bus import Bus
+from edge.core.migrations import MigrationSet
+from edge.core.store import Store
 from edge.runtime.devices import DeviceRunner, build_runners
-from edge.runtime.metrics import create_metrics_router
+from edge.runtime.metrics import (
+    checkpoint_metrics,
+    create_metrics_router,
+    storeroom_metrics,
+    uplink_metrics,
+)
 from edge.runtime.mqtt_devices import run_mqtt_devices
-from edge.store import MigrationSet, Store
-from edge.store.schema import CORE
 from edge.verify.base import Verifier, VerifierChain
 from edge.verify.community_pass import CommunityPassError
 from edge.verify.community_pass import build_verifier as build_community_pass
@@ -66,7 +73,14 @@ class Gateway:
             config.db_path, self.migrations(), synchronous=config.storage.synchronous
         )
         self.checkpoint = Checkpoint(
-            config, self.policy, self.store, self.verifier, self.bus, clock=clock
+            config.checkpoint,
+            config.device_specs(),
+            self.policy,
+            self.store,
+            self.verifier,
+            self.bus,
+            retention_days=config.storage.retention_days,
+            clock=clock,
         )
         self.runners: list[DeviceRunner] = build_runners(config.devices, source)
         self.storeroom: StoreroomService | None = None
@@ -96,7 +110,12 @@ class Gateway:
         return self.web.port
 
     def routers(self) -> list[APIRouter]:
-        routers = [create_metrics_router(self)]
+        cp = self.checkpoint
+        providers = [checkpoint_metrics(cp.records.counts, cp.device_board)]
+        if self.storeroom is not None:
+            providers.append(storeroom_metrics(self.storeroom.items, self.storeroom.open_alerts))
+        async_providers = [uplink_metrics(self.uplink.status)] if self.uplink is not None else []
+        routers = [create_metrics_router(providers, async_providers)]
         if self.storeroom is not None:
             from edge.storeroom.web import create_router as storeroom_router
 
@@ -105,8 +124,8 @@ class Gateway:
             routers.append(uplink_router(self.uplink, require_user, require_supervisor))
         return routers
 
-    def migrations(self) -> list[MigrationSet]:
-        sets = [CORE]
+    def migrations(self) -> list[MigrationSet[sqlite_utils.Database]]:
+        sets = [CHECKPOINT_MIGRATIONS]
         if self.config.storeroom is not None:
             from edge.storeroom.migrations import MIGRATIONS as STOREROOM_MIGRATIONS
 
@@ -119,6 +138,7 @@ class Gateway:
         """Run until cancelled. ``ready`` is set once the web page is serving."""
         self.store.open()
         try:
+            await self.checkpoint.start()
             async with asyncio.TaskGroup() as tasks:
                 for name, coro in self._tasks():
                     tasks.create_task(coro, name=name)

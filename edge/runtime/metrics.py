@@ -1,46 +1,41 @@
-"""``GET /metrics``: the gateway's state in Prometheus text format, gathered at scrape time.
+"""``GET /metrics``: the gateway's state in Prometheus text format.
 
-Nothing here counts on the hot path: each scrape reads what the parts already keep (device
-states and rejected-input counters, the store's screening counts, the outbox, the stock), so
-metrics cost nothing between scrapes. No personal data: lanes, devices and items only.
+Each part hands the router a narrow provider that reads what the part already keeps in memory
+(decision counts, device states and rejected-input counters, stock, alerts); nothing counts on
+the hot path and nothing reads the disk on the event loop per scrape. The uplink's outbox depth
+is the one figure that lives on disk: its provider is a coroutine, read off the loop. No
+personal data: lanes, devices and items only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Protocol
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 
-from edge.store import screenings as q
+from edge.checkpoint.counters import DecisionCounts
+from edge.checkpoint.devices import DeviceBoard
 
-if TYPE_CHECKING:
-    from edge.runtime.assembly import Gateway
+MetricsProvider = Callable[[], Iterable[Metric]]
+AsyncMetricsProvider = Callable[[], Awaitable[Iterable[Metric]]]
 
 _STATES = ("connected", "silent", "unplugged", "starting")
 
 
-class GatewayCollector(Collector):
-    def __init__(self, gateway: Gateway) -> None:
-        self._gateway = gateway
-
-    def collect(self) -> Iterable[Metric]:
-        gw = self._gateway
+def checkpoint_metrics(counts: DecisionCounts, devices: DeviceBoard) -> MetricsProvider:
+    def collect() -> Iterable[Metric]:
         screenings = CounterMetricFamily(
             "ccg_screenings",
             "Screenings decided, by lane and outcome in force",
             labels=["lane", "outcome"],
         )
-        totals = gw.store.read_sync(lambda db: q.counts_since(db, 0.0))
-        for lane, counts in sorted(totals.items()):
+        for lane, lane_counts in counts.totals().items():
             for outcome in ("ADMIT", "DENY", "RECHECK"):
-                screenings.add_metric([lane, outcome], counts.get(outcome, 0))
-        yield screenings
-
+                screenings.add_metric([lane, outcome], lane_counts[outcome])
         state = GaugeMetricFamily(
             "ccg_device_state",
             "1 for the state each device is in",
@@ -51,58 +46,111 @@ class GatewayCollector(Collector):
             "Input a device sent that could not be used",
             labels=["device", "reason"],
         )
-        for device in gw.checkpoint.devices():
+        for device in devices.views():
             for s in _STATES:
                 state.add_metric([device.id, device.kind, s], 1.0 if device.state == s else 0.0)
             for reason, count in sorted(device.rejected.items()):
                 rejected.add_metric([device.id, reason], count)
-        yield state
-        yield rejected
+        return [screenings, state, rejected]
 
-        if gw.storeroom is not None:
-            on_hand = GaugeMetricFamily("ccg_stock_on_hand", "Units on hand", labels=["item"])
-            days = GaugeMetricFamily("ccg_stock_days_of_supply", "Days of supply", labels=["item"])
-            for item in gw.storeroom.items():
-                if item.on_hand is not None:
-                    on_hand.add_metric([item.key], item.on_hand)
-                if item.days_of_supply is not None:
-                    days.add_metric([item.key], item.days_of_supply)
-            alerts = GaugeMetricFamily(
-                "ccg_open_alerts", "Open storeroom alerts", labels=["severity"]
-            )
-            severities: dict[str, int] = {}
-            for alert in gw.storeroom.open_alerts():
-                severities[alert.severity] = severities.get(alert.severity, 0) + 1
-            for severity, n in sorted(severities.items()):
-                alerts.add_metric([severity], n)
-            yield on_hand
-            yield days
-            yield alerts
+    return collect
 
 
-def create_metrics_router(gateway: Gateway) -> APIRouter:
+class _Item(Protocol):
+    @property
+    def key(self) -> str: ...
+    @property
+    def on_hand(self) -> float | None: ...
+    @property
+    def days_of_supply(self) -> float | None: ...
+
+
+class _Alert(Protocol):
+    @property
+    def severity(self) -> str: ...
+
+
+class _UplinkStatus(Protocol):
+    @property
+    def outbox_depth(self) -> int: ...
+    @property
+    def outbox_oldest_age_s(self) -> float | None: ...
+    @property
+    def connected(self) -> bool: ...
+
+
+def storeroom_metrics(
+    items: Callable[[], Sequence[_Item]], open_alerts: Callable[[], Sequence[_Alert]]
+) -> MetricsProvider:
+    def collect() -> Iterable[Metric]:
+        on_hand = GaugeMetricFamily("ccg_stock_on_hand", "Units on hand", labels=["item"])
+        days = GaugeMetricFamily("ccg_stock_days_of_supply", "Days of supply", labels=["item"])
+        for item in items():
+            if item.on_hand is not None:
+                on_hand.add_metric([item.key], item.on_hand)
+            if item.days_of_supply is not None:
+                days.add_metric([item.key], item.days_of_supply)
+        alerts = GaugeMetricFamily("ccg_open_alerts", "Open storeroom alerts", labels=["severity"])
+        severities: dict[str, int] = {}
+        for alert in open_alerts():
+            severities[alert.severity] = severities.get(alert.severity, 0) + 1
+        for severity, n in sorted(severities.items()):
+            alerts.add_metric([severity], n)
+        return [on_hand, days, alerts]
+
+    return collect
+
+
+def uplink_metrics(status: Callable[[], Awaitable[_UplinkStatus]]) -> AsyncMetricsProvider:
+    async def collect() -> Iterable[Metric]:
+        now = await status()
+        age = now.outbox_oldest_age_s
+        return [
+            GaugeMetricFamily(
+                "ccg_outbox_depth", "Messages waiting in the uplink outbox", value=now.outbox_depth
+            ),
+            GaugeMetricFamily(
+                "ccg_outbox_oldest_age_seconds",
+                "Age of the oldest waiting message",
+                value=age if age is not None else 0,
+            ),
+            GaugeMetricFamily(
+                "ccg_uplink_connected",
+                "1 while the central broker link is up",
+                value=int(now.connected),
+            ),
+        ]
+
+    return collect
+
+
+class _Collector:
+    def __init__(self, providers: Sequence[MetricsProvider]) -> None:
+        self.providers = providers
+        self.extra: list[Metric] = []
+
+    def collect(self) -> Iterable[Metric]:
+        for provider in self.providers:
+            yield from provider()
+        yield from self.extra
+
+
+def create_metrics_router(
+    providers: Sequence[MetricsProvider], async_providers: Sequence[AsyncMetricsProvider] = ()
+) -> APIRouter:
+    collector = _Collector(providers)
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(GatewayCollector(gateway))
+    registry.register(collector)
     router = APIRouter(tags=["metrics"])
 
     @router.get("/metrics", response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:
         """Prometheus metrics: screenings, device states, rejected input, outbox, stock."""
+        extra: list[Metric] = []
+        for provider in async_providers:
+            extra.extend(await provider())
+        collector.extra = extra
         body = generate_latest(registry)
-        if gateway.uplink is not None:
-            status = await gateway.uplink.status()
-            age = status.outbox_oldest_age_s
-            body += (
-                b"# HELP ccg_outbox_depth Messages waiting in the uplink outbox\n"
-                b"# TYPE ccg_outbox_depth gauge\n"
-                + f"ccg_outbox_depth {status.outbox_depth}\n".encode()
-                + b"# HELP ccg_outbox_oldest_age_seconds Age of the oldest waiting message\n"
-                b"# TYPE ccg_outbox_oldest_age_seconds gauge\n"
-                + f"ccg_outbox_oldest_age_seconds {age if age is not None else 0}\n".encode()
-                + b"# HELP ccg_uplink_connected 1 while the central broker link is up\n"
-                b"# TYPE ccg_uplink_connected gauge\n"
-                + f"ccg_uplink_connected {int(status.connected)}\n".encode()
-            )
         return PlainTextResponse(body, media_type="text/plain; version=0.0.4")
 
     return router

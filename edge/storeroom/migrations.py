@@ -1,15 +1,15 @@
-"""The storeroom's tables (append-only steps; see :mod:`edge.store.migrations`)."""
+"""The storeroom's tables (append-only steps; see :mod:`edge.core.migrations`)."""
 
 from __future__ import annotations
 
 import sqlite_utils
 
-from edge.store import MigrationSet
+from edge.core.migrations import MigrationSet
 
-MIGRATIONS = MigrationSet("storeroom")
+MIGRATIONS: MigrationSet[sqlite_utils.Database] = MigrationSet("storeroom")
 
 
-@MIGRATIONS
+@MIGRATIONS.step("create_tables")
 def create_tables(db: sqlite_utils.Database) -> None:
     # Statement by statement: executescript() would COMMIT the migration's transaction.
     for statement in _CREATE.split(";"):

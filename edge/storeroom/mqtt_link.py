@@ -11,18 +11,18 @@ queue (the store keeps every alert for the uplink regardless).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from edge.storeroom.alerts import Alert
-from edge.storeroom.settings import MqttSettings
+from edge.storeroom.settings import MqttSettings, ShelfSettings
 from firmware_interfaces.codecs.shelf_json import ShelfJsonCodec
+from firmware_interfaces.events import DeviceEvent
 from firmware_interfaces.transports import mqtt
-
-if TYPE_CHECKING:
-    from edge.storeroom.service import StoreroomService
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +51,11 @@ def default_client_factory(settings: MqttSettings) -> Callable[[], Any]:
 class ShelfRouter:
     """Topic -> (shelf, codec), decided once per topic."""
 
-    def __init__(self, service: StoreroomService, settings: MqttSettings) -> None:
+    def __init__(self, shelves: Sequence[ShelfSettings], settings: MqttSettings) -> None:
         self.prefix = settings.topic_prefix.rstrip("/")
         self.filters = [f"{self.prefix}/+"]
         self.routes: dict[str, tuple[str, ShelfJsonCodec]] = {}
-        for shelf in service.settings.shelves:
+        for shelf in shelves:
             if shelf.source != "mqtt":
                 continue
             topic = shelf.topic or f"{self.prefix}/{shelf.key}"
@@ -71,17 +71,19 @@ class ShelfRouter:
         return found
 
 
+def alert_json(alert: Alert) -> bytes:
+    """The local MQTT payload of an alert (also what the page's JSON shows)."""
+    return json.dumps(asdict(alert), default=str, separators=(",", ":")).encode()
+
+
 async def run_mqtt(
-    service: StoreroomService,
+    router: ShelfRouter,
+    handle: Callable[[str, DeviceEvent], None],
     settings: MqttSettings,
     client_factory: Callable[[], Any],
     alerts: asyncio.Queue[Alert],
 ) -> None:
-    """Subscribe the shelves, feed their readings to ``service``, publish alerts. Runs forever."""
-    from edge.storeroom.service import alert_json
-
-    router = ShelfRouter(service, settings)
-    service.mqtt_router = router
+    """Subscribe the shelves, feed their readings to ``handle``, publish alerts. Runs forever."""
     async with client_factory() as client:
         for topic_filter in router.filters:
             try:
@@ -90,7 +92,6 @@ async def run_mqtt(
                 log.error("storeroom: cannot subscribe to %s: %s", topic_filter, exc)
 
         async def receive() -> None:
-            handle = service.handle
             async for message in client.messages():
                 found = router.route(message.topic)
                 if found is not None:

@@ -13,16 +13,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from edge.events import AlertChanged, DeviceStatus, StockChanged
-from edge.runtime.bus import Bus
-from edge.store import Store
+from edge.core.bus import Bus
+from edge.core.events import AlertChanged, DeviceStatus, StockChanged
+from edge.core.store import Store
 from edge.storeroom import records
 from edge.storeroom.alerts import (
     Alert,
@@ -220,8 +219,11 @@ class StoreroomService:
             if self.settings.mqtt is not None:
                 factory = self._mqtt_factory or default_client_factory(self.settings.mqtt)
                 self._alert_out = asyncio.Queue(maxsize=1000)
+                self.mqtt_router = ShelfRouter(self.settings.shelves, self.settings.mqtt)
                 tg.create_task(
-                    run_mqtt(self, self.settings.mqtt, factory, self._alert_out),
+                    run_mqtt(
+                        self.mqtt_router, self.handle, self.settings.mqtt, factory, self._alert_out
+                    ),
                     name="storeroom:mqtt",
                 )
 
@@ -752,8 +754,3 @@ class StoreroomService:
         if future.exception() is not None:
             self.write_errors += 1
             log.error("storeroom: store write failed: %s", future.exception())
-
-
-def alert_json(alert: Alert) -> bytes:
-    """The local MQTT payload of an alert (also what the page's JSON shows)."""
-    return json.dumps(asdict(alert), default=str, separators=(",", ":")).encode()

@@ -28,7 +28,7 @@ import uvicorn
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from edge.runtime.service import CheckpointService
+from edge.checkpoint.service import CheckpointService
 from edge.web import live, pages, routes_auth, routes_screenings, routes_status
 from edge.web.auth import Authenticator
 from edge.web.settings import WebSettings

@@ -6,7 +6,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
-from edge.runtime.service import CheckpointService
+from edge.checkpoint.service import CheckpointService
 from edge.web.settings import WebSettings
 
 

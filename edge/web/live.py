@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from edge.runtime.service import CheckpointService
+from edge.checkpoint.service import CheckpointService
 from edge.web.auth import CurrentUser
 from edge.web.deps import Service, Settings
 from edge.web.views import event_json, plain
@@ -42,17 +42,23 @@ def sse(data: dict[str, Any]) -> bytes:
     return b"data: " + json.dumps(data, ensure_ascii=False).encode("utf-8") + b"\n\n"
 
 
-def snapshot(service: CheckpointService, limit: int) -> dict[str, Any]:
+async def snapshot(service: CheckpointService, limit: int) -> dict[str, Any]:
+    """What the page shows, read off the event loop (the lanes' latest and the recent list)."""
     lanes = service.lanes()
-    latest: dict[str, Any] = {}
-    for lane in lanes:
-        rows = service.list_screenings(lane=lane.id, limit=1)
-        latest[lane.id] = plain(rows[0]) if rows else None
+    pages = await asyncio.gather(
+        service.list_screenings(limit=limit),
+        *(service.list_screenings(lane=lane.id, limit=1) for lane in lanes),
+    )
+    recent, per_lane = pages[0], pages[1:]
+    latest = {
+        lane.id: plain(rows[0]) if rows else None
+        for lane, rows in zip(lanes, per_lane, strict=True)
+    }
     return {
         "type": "snapshot",
         "lanes": [plain(lane) for lane in lanes],
         "latest": latest,
-        "screenings": [plain(s) for s in service.list_screenings(limit=limit)],
+        "screenings": [plain(s) for s in recent],
         "devices": [plain(d) for d in service.devices()],
         "policy_version": service.policy().get("version"),
     }
@@ -68,7 +74,7 @@ async def stream(
     hub.open_streams += 1
     try:
         yield f"retry: {RETRY_MS}\n\n".encode()
-        yield sse(snapshot(service, limit))
+        yield sse(await snapshot(service, limit))
         dropped = sub.dropped
         while True:
             if getter is None:
@@ -82,7 +88,7 @@ async def stream(
                 event, getter = getter.result(), None
                 if sub.dropped != dropped:
                     dropped = sub.dropped
-                    yield sse(snapshot(service, limit))
+                    yield sse(await snapshot(service, limit))
                 yield sse(event_json(event))
             else:
                 yield b": heartbeat\n\n"

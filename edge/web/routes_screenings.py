@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict
 
-from edge.events import Outcome
-from edge.runtime.service import InvalidRequestError, ScreeningNotFoundError, ServiceError
+from edge.checkpoint.service import InvalidRequestError, ScreeningNotFoundError, ServiceError
+from edge.core.events import Outcome
 from edge.web.auth import CurrentUser, Supervisor
 from edge.web.deps import Service
 from edge.web.views import plain
@@ -43,14 +43,14 @@ def create_router() -> APIRouter:
         before_id: int | None = None,
     ) -> list[dict[str, Any]]:
         """Screenings, newest first; page back with ``before_id``."""
-        rows = service.list_screenings(lane=lane, limit=limit, before_id=before_id)
+        rows = await service.list_screenings(lane=lane, limit=limit, before_id=before_id)
         return [plain(s) for s in rows]
 
     @router.get("/api/screenings/{screening_id}")
     async def screening(screening_id: int, service: Service, user: CurrentUser) -> dict[str, Any]:
         """One screening (404 if there is none)."""
         try:
-            return plain(service.get_screening(screening_id))
+            return plain(await service.get_screening(screening_id))
         except ServiceError as exc:
             raise http_error(exc) from None
 
@@ -79,6 +79,6 @@ def create_router() -> APIRouter:
         service: Service, user: CurrentUser, screening_id: int | None = None
     ) -> list[dict[str, Any]]:
         """The override audit trail, newest first (optionally for one screening)."""
-        return service.overrides(screening_id)
+        return await service.overrides(screening_id)
 
     return router

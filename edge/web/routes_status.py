@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from edge.runtime.service import ServiceError
+from edge.checkpoint.service import ServiceError
 from edge.web.auth import CurrentUser, Supervisor
 from edge.web.deps import Service
 from edge.web.routes_screenings import http_error

@@ -6,8 +6,8 @@ import dataclasses
 import math
 from typing import Any
 
-from edge.events import GatewayEvent
-from edge.runtime.service import DeviceView, LaneView, ScreeningView
+from edge.checkpoint.service import DeviceView, LaneView, ScreeningView
+from edge.core.events import GatewayEvent
 
 
 def _finite(value: Any) -> Any:

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from edge.checkpoint.checkpoint import Checkpoint
+from edge.checkpoint.schema import MIGRATIONS as CHECKPOINT_MIGRATIONS
+from edge.checkpoint.service import InvalidRequestError, ScreeningNotFoundError
 from edge.config.models import GatewayConfig
-from edge.events import DeviceInputRejected, Outcome, ScreeningDecided, ScreeningPending
+from edge.core.bus import Bus
+from edge.core.events import DeviceInputRejected, Outcome, ScreeningDecided, ScreeningPending
+from edge.core.store import Store
 from edge.rules.policy import Policy
-from edge.runtime.bus import Bus
-from edge.runtime.checkpoint import Checkpoint
-from edge.runtime.service import InvalidRequestError, ScreeningNotFoundError
-from edge.store import Store
-from edge.store.schema import CORE
 from edge.verify.base import CodeStatus, Verdict, VerifierChain
 from firmware_interfaces.events import (
     CodeScanned,
@@ -84,10 +84,18 @@ def config(tmp_path: Path) -> GatewayConfig:
 @pytest.fixture
 async def setup(tmp_path: Path) -> AsyncIterator[tuple[Checkpoint, Bus, Clock]]:
     bus, clock = Bus(), Clock()
-    with Store(tmp_path / "g.db", [CORE]) as store:
+    with Store(tmp_path / "g.db", [CHECKPOINT_MIGRATIONS]) as store:
+        cfg = config(tmp_path)
         cp = Checkpoint(
-            config(tmp_path), Policy(), store, VerifierChain([ColourVerifier()]), bus, clock=clock
+            cfg.checkpoint,
+            cfg.device_specs(),
+            Policy(),
+            store,
+            VerifierChain([ColourVerifier()]),
+            bus,
+            clock=clock,
         )
+        await cp.start()
         yield cp, bus, clock
         await cp.drain()
 
@@ -105,7 +113,7 @@ async def test_scan_and_fever_reading_deny_and_are_recorded(setup) -> None:  # t
         "fever 37.9 °C",
         "fever",
     )
-    view = cp.get_screening(decided.screening_id)
+    view = await cp.get_screening(decided.screening_id)
     assert view.outcome is Outcome.DENY and view.complete and view.code_type == "test"
     assert cp.lanes()[0].counts_today["DENY"] == 1
 
@@ -168,7 +176,7 @@ async def test_override_is_audited_and_validated(setup) -> None:  # type: ignore
         Outcome.DENY,
         "sup",
     )
-    [audit] = cp.overrides(decided.screening_id)
+    [audit] = await cp.overrides(decided.screening_id)
     assert (audit["user"], audit["before"], audit["after"], audit["reason"]) == (
         "sup",
         "DENY",
@@ -199,7 +207,7 @@ async def test_personal_fields_are_purged_but_counts_kept(setup) -> None:  # typ
     cp.handle("thermo", TemperatureReading(36.6))
     cp.handle("scanner", CodeScanned("TEST:green:resident-9"))
     await next_of(sub, ScreeningDecided)
-    store = cp._store
+    store = cp.records._store
     clock.now += 15 * 86400
     runner = asyncio.create_task(cp.run())
     for _ in range(100):

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from edge.events import Outcome
-from edge.rules.policy import Inputs, Policy, decide, load_policy
+from edge.core.events import Outcome
+from edge.rules.policy import Inputs, Policy, decide
+from edge.rules.policy_file import PolicyFileError, load_policy_file, write_policy_file
 from edge.verify.base import CodeStatus, Verdict
 
 P = Policy()
@@ -115,7 +116,30 @@ def test_bad_policy_is_refused() -> None:
 def test_load_policy_and_version_changes(tmp_path: Path) -> None:
     f = tmp_path / "policy.toml"
     f.write_text("fever_threshold_c = 37.5\nred = 'DENY'\n")
-    p = load_policy(f)
+    p = load_policy_file(f)
     assert p.fever_threshold_c == 37.5
     assert p.version != Policy().version
     _ = datetime.now(UTC)
+
+
+def test_policy_file_errors_name_the_key(tmp_path: Path) -> None:
+    f = tmp_path / "policy.toml"
+    f.write_text("fever_threshold_c = 'hot'\nfever_treshold = 1\n")
+    with pytest.raises(PolicyFileError) as caught:
+        load_policy_file(f)
+    keys = [key for key, _ in caught.value.problems]
+    assert keys == ["fever_threshold_c", "fever_treshold"]
+    with pytest.raises(PolicyFileError, match="not found"):
+        load_policy_file(tmp_path / "missing.toml")
+    f.write_text("fever_threshold_c = [")
+    with pytest.raises(PolicyFileError, match="not valid TOML"):
+        load_policy_file(f)
+
+
+def test_written_policy_reads_back_the_same(tmp_path: Path) -> None:
+    f = tmp_path / "policy.toml"
+    policy = Policy(fever_threshold_c=37.8, on_thermometer_down="deny")
+    write_policy_file(f, policy)
+    assert load_policy_file(f) == policy
+    assert f.read_text().startswith("# Admission policy")
+    assert not (tmp_path / "policy.toml.tmp").exists()

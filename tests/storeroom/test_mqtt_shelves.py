@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from edge.runtime.bus import Bus
-from edge.store import Store
+from edge.core.bus import Bus
+from edge.core.store import Store
 from edge.storeroom import MIGRATIONS, StoreroomService
 from edge.storeroom.settings import (
     AlertSettings,

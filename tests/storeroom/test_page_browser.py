@@ -10,8 +10,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from edge.runtime.bus import Bus
-from edge.store import Store
+from edge.core.bus import Bus
+from edge.core.store import Store
 from edge.storeroom import MIGRATIONS, StoreroomService, create_router
 from edge.storeroom.settings import ItemSettings, MqttSettings, ShelfSettings, StoreroomSettings
 from firmware_interfaces.events import FrameRejected, ShelfWeight

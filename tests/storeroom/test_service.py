@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from edge.events import AlertChanged, StockChanged
-from edge.runtime.bus import Bus, Subscription
-from edge.store import Store
+from edge.core.bus import Bus, Subscription
+from edge.core.events import AlertChanged, StockChanged
+from edge.core.store import Store
 from edge.storeroom import MIGRATIONS, StoreroomService
 from edge.storeroom.alerts import AlertKind, AlertState
 from edge.storeroom.settings import (

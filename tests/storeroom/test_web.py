@@ -11,8 +11,8 @@ import pytest
 from fastapi import FastAPI, Header, HTTPException
 from fastapi.testclient import TestClient
 
-from edge.runtime.bus import Bus
-from edge.store import Store
+from edge.core.bus import Bus
+from edge.core.store import Store
 from edge.storeroom import MIGRATIONS, StoreroomService, create_router, web
 from edge.storeroom.settings import (
     ItemSettings,

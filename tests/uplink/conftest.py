@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from cloud_sync.uplink import UplinkService, UplinkSettings
-from edge.runtime.bus import Bus
-from edge.store import Store
+from edge.core.bus import Bus
+from edge.core.store import Store
 from tests.brokers import Mosquitto
 from tests.uplink.helpers import Collector, collecting, open_store
 

@@ -15,8 +15,8 @@ import sqlite_utils
 
 from cloud_sync.protocol import decode, parse_topic
 from cloud_sync.uplink import MIGRATIONS
-from edge.store import Store
-from edge.store.schema import CORE
+from edge.checkpoint.schema import MIGRATIONS as CHECKPOINT_MIGRATIONS
+from edge.core.store import Store
 from firmware_interfaces.transports.mqtt import Message, MqttClient, MqttSettings
 from tests.brokers import Mosquitto
 
@@ -24,7 +24,7 @@ T0 = 1_790_000_100.0  # 2026-09-21, window-aligned (300 s): a plausible, synchro
 
 
 def open_store(path: Path) -> Store:
-    return Store(path, [CORE, MIGRATIONS], synchronous="NORMAL").open()
+    return Store(path, [CHECKPOINT_MIGRATIONS, MIGRATIONS], synchronous="NORMAL").open()
 
 
 def seed(db: sqlite_utils.Database, n: int, *, lanes: int = 3, start: float = T0,

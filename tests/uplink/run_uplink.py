@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from cloud_sync.uplink import UplinkService, UplinkSettings  # noqa: E402
-from edge.runtime.bus import Bus  # noqa: E402
+from edge.core.bus import Bus  # noqa: E402
 from tests.uplink.helpers import open_store  # noqa: E402
 
 

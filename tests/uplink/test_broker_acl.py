@@ -100,7 +100,7 @@ async def test_uplink_over_tls_with_password_through_the_acl(
     tmp_path: Path, mosquitto_factory: Callable[..., Mosquitto]
 ) -> None:
     from cloud_sync.uplink import UplinkService, UplinkSettings
-    from edge.runtime.bus import Bus
+    from edge.core.bus import Bus
     from firmware_interfaces.transports.mqtt import TlsSettings
     from tests.mqtt.certs import make_pki, tls_listener_lines
     from tests.uplink.helpers import T0, Collector, gateway_counts, open_store, seed

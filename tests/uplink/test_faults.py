@@ -13,8 +13,8 @@ import pytest
 
 from cloud_sync.protocol import decode
 from cloud_sync.uplink import UplinkService
-from edge.events import AlertChanged
-from edge.runtime.bus import Bus
+from edge.core.bus import Bus
+from edge.core.events import AlertChanged
 from tests.brokers import Mosquitto
 from tests.mqtt.helpers import wait_until
 from tests.uplink.conftest import make_settings

@@ -23,7 +23,7 @@ from cloud_sync.uplink import UplinkSettings, outbox, windows
 from cloud_sync.uplink.errors import UplinkConfigError
 from cloud_sync.uplink.outbox import Outgoing
 from cloud_sync.uplink.privacy import PersonHasher, load_or_create_key
-from edge.store import Store
+from edge.core.store import Store
 from tests.uplink.helpers import T0, open_store, seed
 
 

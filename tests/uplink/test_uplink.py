@@ -11,10 +11,10 @@ import pytest
 
 from cloud_sync.policy_signing import generate_keypair, sign_policy
 from cloud_sync.uplink import UplinkService, create_router
-from edge.events import AlertChanged, DecisionOverridden, DeviceStatus, Outcome, StockChanged
-from edge.runtime.bus import Bus
-from edge.store import Store
-from edge.store.screenings import record_override
+from edge.checkpoint.queries import record_override
+from edge.core.bus import Bus
+from edge.core.events import AlertChanged, DecisionOverridden, DeviceStatus, Outcome, StockChanged
+from edge.core.store import Store
 from tests.brokers import Mosquitto
 from tests.mqtt.helpers import wait_until
 from tests.uplink.conftest import make_settings

@@ -1,20 +1,23 @@
-"""Fixtures for the web tests: users, secrets, a fake service, the app, a live server."""
+"""Fixtures for the web tests: users, secrets, the real checkpoint, the app, a live server."""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
-from edge.events import GatewayEvent
+from edge.checkpoint.checkpoint import Checkpoint
+from edge.core.events import GatewayEvent, ScreeningDecided
 from edge.web import WebServer, WebSettings, create_app, hash_password
-from tests.web.fakes import FakeCheckpoint
+from tests.gate import Gate
 
 PASSWORDS = {"sam": "staff-pass-1", "sue": "super-pass-1"}
 
@@ -55,12 +58,25 @@ def settings(tmp_path: Path) -> WebSettings:
 
 
 @pytest.fixture
-def service() -> FakeCheckpoint:
-    return FakeCheckpoint()
+def gate(tmp_path: Path) -> Iterator[Gate]:
+    """The real checkpoint and store: two lanes, a thermometer and a scanner on each."""
+    folder = tmp_path / "gate"
+    folder.mkdir()
+    gate = Gate(folder)
+    # On a thread of its own: the browser tests' Playwright keeps a loop running on this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, gate.open()).result()
+    yield gate
+    gate.store.close()
 
 
 @pytest.fixture
-def app(settings: WebSettings, service: FakeCheckpoint) -> FastAPI:
+def service(gate: Gate) -> Checkpoint:
+    return gate.checkpoint
+
+
+@pytest.fixture
+def app(settings: WebSettings, service: Checkpoint) -> FastAPI:
     return create_app(settings, service)
 
 
@@ -68,6 +84,13 @@ def app(settings: WebSettings, service: FakeCheckpoint) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
+
+
+def screen(client: TestClient, gate: Gate, lane: str, **resident: Any) -> ScreeningDecided:
+    """A resident screened on ``lane`` (see :meth:`Gate.screen`), on the app's own loop."""
+    assert client.portal is not None
+    decided: ScreeningDecided = client.portal.call(lambda: gate.screen(lane, **resident))
+    return decided
 
 
 def login(client: TestClient, username: str) -> dict[str, str]:
@@ -81,9 +104,16 @@ def login(client: TestClient, username: str) -> dict[str, str]:
 @dataclass
 class LiveServer:
     url: str
-    service: FakeCheckpoint
+    service: Checkpoint
     loop: asyncio.AbstractEventLoop
     server: WebServer
+    gate: Gate | None = None
+
+    def screen(self, lane: str, **resident: Any) -> ScreeningDecided:
+        """A resident screened on ``lane`` by the real checkpoint, on the server's loop."""
+        assert self.gate is not None
+        future = asyncio.run_coroutine_threadsafe(self.gate.screen(lane, **resident), self.loop)
+        return future.result(15)
 
     def publish(self, event: GatewayEvent) -> None:
         """Publish on the server's loop, as the gateway's runtime does."""
@@ -97,8 +127,9 @@ class LiveServer:
 
 
 def start_live(
-    settings: WebSettings, service: FakeCheckpoint, routers: tuple[APIRouter, ...] = ()
+    settings: WebSettings, gate: Gate, routers: tuple[APIRouter, ...] = ()
 ) -> tuple[LiveServer, Callable[[], bool]]:
+    service = gate.checkpoint
     app = create_app(settings, service, routers=routers)
     server = WebServer(app, settings)
     loop = asyncio.new_event_loop()
@@ -127,7 +158,7 @@ def start_live(
             thread.join(15)
         return not thread.is_alive()
 
-    live = LiveServer(f"http://127.0.0.1:{server.port}", service, loop, server)
+    live = LiveServer(f"http://127.0.0.1:{server.port}", service, loop, server, gate)
     return live, stop
 
 
@@ -137,7 +168,7 @@ async def _notify(server: WebServer, started: threading.Event) -> None:
 
 
 @pytest.fixture
-def live_server(settings: WebSettings, service: FakeCheckpoint) -> Iterator[LiveServer]:
-    live, stop = start_live(settings, service)
+def live_server(settings: WebSettings, gate: Gate) -> Iterator[LiveServer]:
+    live, stop = start_live(settings, gate)
     yield live
     stop()

@@ -11,12 +11,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from edge.checkpoint.checkpoint import Checkpoint
 from edge.web import WebConfigError, WebSettings, create_app, hash_password, verify_password
 from edge.web.auth import COOKIE, require_user
 from edge.web.command import run as hash_password_command
 from edge.web.users import User, load_users
 from tests.web.conftest import PASSWORDS, login
-from tests.web.fakes import FakeCheckpoint
 
 
 def test_hash_format_and_verify() -> None:
@@ -52,36 +52,40 @@ def test_hash_password_is_an_edge_gateway_command() -> None:
     assert args.func is hash_password_command
 
 
-def test_missing_users_file_refuses_to_start(tmp_path: Path) -> None:
+def test_missing_users_file_refuses_to_start(tmp_path: Path, service: Checkpoint) -> None:
     secret = tmp_path / "s"
     secret.write_text("x" * 32)
     with pytest.raises(WebConfigError) as info:
-        create_app(WebSettings(session_secret_file=secret), FakeCheckpoint())
+        create_app(WebSettings(session_secret_file=secret), service)
     assert info.value.key == "web.users_file"
 
 
-def test_missing_secret_refuses_to_start(settings: WebSettings) -> None:
+def test_missing_secret_refuses_to_start(settings: WebSettings, service: Checkpoint) -> None:
     no_secret = settings.model_copy(update={"session_secret_file": None})
     with pytest.raises(WebConfigError) as info:
-        create_app(no_secret, FakeCheckpoint())
+        create_app(no_secret, service)
     assert info.value.key == "web.session_secret_file"
     assert "web.session_secret_file" in str(info.value)
 
 
-def test_secret_from_an_unset_environment_variable_is_refused(settings: WebSettings) -> None:
+def test_secret_from_an_unset_environment_variable_is_refused(
+    settings: WebSettings, service: Checkpoint
+) -> None:
     by_env = settings.model_copy(
         update={"session_secret_file": None, "session_secret_env": "GW_SESSION_KEY"}
     )
     with pytest.raises(WebConfigError, match="GW_SESSION_KEY is not set"):
-        create_app(by_env, FakeCheckpoint(), environ={})
-    create_app(by_env, FakeCheckpoint(), environ={"GW_SESSION_KEY": "k" * 32})
+        create_app(by_env, service, environ={})
+    create_app(by_env, service, environ={"GW_SESSION_KEY": "k" * 32})
 
 
-def test_short_secret_is_refused(settings: WebSettings, tmp_path: Path) -> None:
+def test_short_secret_is_refused(
+    settings: WebSettings, tmp_path: Path, service: Checkpoint
+) -> None:
     short = tmp_path / "short.key"
     short.write_text("abc")
     with pytest.raises(WebConfigError, match="at least 16 bytes"):
-        create_app(settings.model_copy(update={"session_secret_file": short}), FakeCheckpoint())
+        create_app(settings.model_copy(update={"session_secret_file": short}), service)
 
 
 def test_users_file_problems_name_the_key(tmp_path: Path) -> None:
@@ -156,9 +160,9 @@ def test_bearer_and_basic_for_api_clients(client: TestClient) -> None:
     assert client.get("/api/me", headers={"Authorization": f"Basic {bad}"}).status_code == 401
 
 
-def test_sessions_expire(settings: WebSettings) -> None:
+def test_sessions_expire(settings: WebSettings, service: Checkpoint) -> None:
     now = [1_800_000_000.0]
-    app = create_app(settings, FakeCheckpoint(), clock=lambda: now[0])
+    app = create_app(settings, service, clock=lambda: now[0])
     with TestClient(app) as client:
         login(client, "sam")
         assert client.get("/api/me").status_code == 200
@@ -166,12 +170,14 @@ def test_sessions_expire(settings: WebSettings) -> None:
         assert client.get("/api/me").status_code == 401
 
 
-def test_a_cookie_signed_with_another_key_is_refused(settings: WebSettings, tmp_path: Path) -> None:
+def test_a_cookie_signed_with_another_key_is_refused(
+    settings: WebSettings, tmp_path: Path, service: Checkpoint
+) -> None:
     other = tmp_path / "other.key"
     other.write_text("f" * 32)
-    with TestClient(create_app(settings, FakeCheckpoint())) as first:
+    with TestClient(create_app(settings, service)) as first:
         token = login(first, "sam")["token"]
-    app = create_app(settings.model_copy(update={"session_secret_file": other}), FakeCheckpoint())
+    app = create_app(settings.model_copy(update={"session_secret_file": other}), service)
     with TestClient(app) as second:
         second.cookies.set(COOKIE, token)
         assert second.get("/api/me").status_code == 401

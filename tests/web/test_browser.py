@@ -3,6 +3,7 @@ happen, devices, a supervisor's override, a phone-sized screen, and a lost conne
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from edge.events import DeviceInputRejected, DeviceStatus, Outcome, ScreeningPending
+from edge.core.events import DeviceInputRejected, DeviceStatus, ScreeningPending
 from tests.browser import CHROMIUM, launch
 from tests.web.conftest import PASSWORDS, LiveServer
 
@@ -72,8 +73,7 @@ def test_a_deny_shows_with_its_reason_on_a_phone(browser: Any, live_server: Live
     live_server.publish(ScreeningPending("north", 1.0, "code", temperature=38.1))
     expect(north).to_contain_text("waiting for code")
 
-    event = live_server.service.decide("north", Outcome.DENY, "fever 38.1 °C", temperature=38.1)
-    live_server.publish(event)
+    live_server.screen("north", temperature=38.1)
     expect(north).to_have_class("decision DENY")
     expect(north.locator(".outcome")).to_have_text("DENY")
     expect(north.locator(".reason")).to_have_text("fever 38.1 °C")
@@ -105,8 +105,7 @@ def test_a_supervisor_overrides_and_it_is_audited(browser: Any, live_server: Liv
     from playwright.sync_api import expect
 
     page = log_in(browser, live_server, "sue")
-    event = live_server.service.decide("south", Outcome.DENY, "code red", code_status="red")
-    live_server.publish(event)
+    live_server.screen("south", colour="red")
     south = page.locator('.lane[data-lane="south"] .decision')
     expect(south).to_have_class("decision DENY")
     south.locator("button.override").click()
@@ -119,13 +118,16 @@ def test_a_supervisor_overrides_and_it_is_audited(browser: Any, live_server: Liv
     expect(south.locator(".note")).to_contain_text("Overridden by sue")
     page.click("#audit summary")
     expect(page.locator("#overrides")).to_contain_text("sue: DENY → RECHECK")
-    assert live_server.service.audit[0]["reason"] == "pass shown on paper; call the health office"
+    audit = asyncio.run_coroutine_threadsafe(
+        live_server.service.overrides(), live_server.loop
+    ).result(10)
+    assert audit[0]["reason"] == "pass shown on paper; call the health office"
     page.screenshot(path=str(SHOTS / "web-override.png"), full_page=True)
     page.context.close()
 
 
 def test_a_lost_gateway_is_shown_and_the_page_reconnects(
-    browser: Any, settings: Any, service: Any
+    browser: Any, settings: Any, gate: Any, service: Any
 ) -> None:
     from playwright.sync_api import expect
 
@@ -133,19 +135,19 @@ def test_a_lost_gateway_is_shown_and_the_page_reconnects(
     from tests.web.conftest import start_live
 
     fixed = settings.model_copy(update={"port": free_port()})
-    live, stop = start_live(fixed, service)
+    live, stop = start_live(fixed, gate)
     try:
         page = log_in(browser, live, "sam")
         expect(page.locator("#connection")).to_be_hidden()
         assert stop()
         expect(page.locator("#connection")).to_contain_text("Connection lost")
         # the gateway comes back on the same address: the page picks up where it was
-        live, stop = start_live(fixed, service)
+        live, stop = start_live(fixed, gate)
         expect(page.locator("#connection")).to_be_hidden()
         deadline = time.monotonic() + 10  # the stream subscribes just after its headers go out
         while not service.bus._subscriptions and time.monotonic() < deadline:
             time.sleep(0.02)
-        live.publish(live.service.decide("south", Outcome.DENY, "code expired"))
+        live.screen("south", colour="expired")
         south = page.locator('.lane[data-lane="south"] .decision')
         expect(south.locator(".reason")).to_have_text("code expired")
         page.context.close()

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from edge.events import DeviceStatus, Outcome
+from edge.core.events import DeviceStatus
 from tests.web.conftest import PASSWORDS, LiveServer, start_live
 
 
@@ -56,17 +56,17 @@ def test_live_needs_login(live_server: LiveServer) -> None:
 
 
 def test_snapshot_then_each_event_at_once(live_server: LiveServer) -> None:
-    live_server.service.decide("north", Outcome.ADMIT, "all clear")
+    admitted = live_server.screen("north")
     with session(live_server, "sam") as client, client.stream("GET", "/api/live") as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         stream = events(response)
         snap = next(stream)
         assert snap["type"] == "snapshot"
         assert [lane["id"] for lane in snap["lanes"]] == ["north", "south"]
-        assert snap["latest"]["north"]["reason"] == "all clear" and snap["latest"]["south"] is None
+        assert snap["latest"]["north"]["reason"] == admitted.reason == "code green, 36.6 °C"
+        assert snap["latest"]["south"] is None
         assert {d["id"] for d in snap["devices"]} >= {"north-scanner"}
-        event = live_server.service.decide("south", Outcome.DENY, "fever 38.1 °C", temperature=38.1)
-        live_server.publish(event)
+        event = live_server.screen("south", temperature=38.1)
         got = first(stream, "ScreeningDecided")
         assert got["outcome"] == "DENY" and got["reason"] == "fever 38.1 °C"
         assert got["temperature"] == 38.1 and got["screening_id"] == event.screening_id
@@ -88,9 +88,7 @@ def test_a_slow_client_gets_a_fresh_snapshot(live_server: LiveServer) -> None:
     with session(live_server, "sam") as client, client.stream("GET", "/api/live") as response:
         stream = events(response)
         assert next(stream)["type"] == "snapshot"
-        decided = [
-            live_server.service.decide("north", Outcome.ADMIT, "all clear") for _ in range(3)
-        ]
+        decided = [live_server.screen("north") for _ in range(3)]
 
         def flood() -> None:
             # more than the subscription holds, in one go on the server's loop
@@ -102,8 +100,8 @@ def test_a_slow_client_gets_a_fresh_snapshot(live_server: LiveServer) -> None:
         assert first(stream, "snapshot")["screenings"][0]["id"] == decided[-1].screening_id
 
 
-def test_stopping_the_server_ends_open_streams(settings: Any, service: Any) -> None:
-    live, stop = start_live(settings, service)
+def test_stopping_the_server_ends_open_streams(settings: Any, gate: Any) -> None:
+    live, stop = start_live(settings, gate)
     with session(live, "sam") as client, client.stream("GET", "/api/live") as response:
         stream = events(response)
         assert next(stream)["type"] == "snapshot"

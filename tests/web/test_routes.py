@@ -1,4 +1,5 @@
-"""REST routes: screenings, overrides and their audit, errors, devices, lanes, policy, health."""
+"""REST routes against the real checkpoint and store: screenings, overrides and their audit,
+errors, devices, lanes, policy, health."""
 
 from __future__ import annotations
 
@@ -6,24 +7,24 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 
-from edge.events import DecisionOverridden, Outcome
+from edge.checkpoint.checkpoint import Checkpoint
+from edge.core.events import DecisionOverridden
 from edge.web import WebSettings, create_app
 from edge.web.app import ROUTES
-from tests.web.conftest import login
-from tests.web.fakes import FakeCheckpoint
+from tests.gate import Gate
+from tests.web.conftest import login, screen
 
 
-def test_screenings_list_filter_and_page(client: TestClient, service: FakeCheckpoint) -> None:
-    for lane, outcome, reason in [
-        ("north", Outcome.ADMIT, "all clear"),
-        ("south", Outcome.DENY, "code red"),
-        ("north", Outcome.RECHECK, "no temperature yet: measure again"),
-    ]:
-        service.decide(lane, outcome, reason)
+def test_screenings_list_filter_and_page(client: TestClient, gate: Gate) -> None:
+    screen(client, gate, "north")
+    screen(client, gate, "south", colour="red")
+    screen(client, gate, "north", temperature=38.1)
     login(client, "sam")
     rows = client.get("/api/screenings").json()
     assert [r["id"] for r in rows] == [3, 2, 1]
     assert rows[1]["reason"] == "code red" and rows[1]["outcome"] == "DENY"
+    assert rows[0]["reason"] == "fever 38.1 °C" and rows[0]["rule"] == "fever"
+    assert rows[2]["outcome"] == "ADMIT" and rows[2]["temperature"] == 36.6
     assert [r["id"] for r in client.get("/api/screenings?lane=north").json()] == [3, 1]
     assert [r["id"] for r in client.get("/api/screenings?before_id=3&limit=1").json()] == [2]
     assert client.get("/api/screenings/2").json()["lane"] == "south"
@@ -32,17 +33,20 @@ def test_screenings_list_filter_and_page(client: TestClient, service: FakeCheckp
     assert client.get("/api/screenings?limit=0").status_code == 422
 
 
-def test_staff_cannot_override(client: TestClient, service: FakeCheckpoint) -> None:
-    service.decide("north", Outcome.DENY, "fever 37.8 °C")
+def test_staff_cannot_override(client: TestClient, gate: Gate) -> None:
+    screen(client, gate, "north", temperature=37.8)
     login(client, "sam")
     response = client.post("/api/screenings/1/override", json={"outcome": "ADMIT", "reason": "x"})
     assert response.status_code == 403
     assert "supervisor" in response.json()["detail"]
-    assert service.audit == []
+    assert client.get("/api/overrides").json() == []
+    assert client.get("/api/screenings/1").json()["outcome"] == "DENY"
 
 
-def test_supervisor_override_is_audited(client: TestClient, service: FakeCheckpoint) -> None:
-    service.decide("north", Outcome.DENY, "fever 37.8 °C", temperature=37.8)
+def test_supervisor_override_is_audited(
+    client: TestClient, gate: Gate, service: Checkpoint
+) -> None:
+    screen(client, gate, "north", temperature=37.8)
     sub = service.bus.subscribe()
     login(client, "sue")
     response = client.post(
@@ -67,14 +71,17 @@ def test_supervisor_override_is_audited(client: TestClient, service: FakeCheckpo
     assert client.get("/api/overrides?screening_id=2").json() == []
     event = sub.get_nowait()
     assert isinstance(event, DecisionOverridden) and event.user == "sue"
+    # the lane's counts follow the decision in force
+    lanes = {lane["id"]: lane for lane in client.get("/api/lanes").json()}
+    assert lanes["north"]["counts_today"] == {"ADMIT": 1, "DENY": 0, "RECHECK": 0, "total": 1}
     # staff may read the audit trail too
     client.post("/api/logout")
     login(client, "sam")
     assert client.get("/api/overrides").json() == audit
 
 
-def test_override_errors_are_clear(client: TestClient, service: FakeCheckpoint) -> None:
-    service.decide("north", Outcome.DENY, "code red")
+def test_override_errors_are_clear(client: TestClient, gate: Gate) -> None:
+    screen(client, gate, "north", colour="red")
     login(client, "sue")
 
     def override(sid: int, **body: str) -> tuple[int, str]:
@@ -88,37 +95,43 @@ def test_override_errors_are_clear(client: TestClient, service: FakeCheckpoint) 
     )
     assert override(1, outcome="ADMIT", reason="   ") == (400, "an override needs a reason")
     assert override(1, outcome="DENY", reason="same") == (400, "the decision is already DENY")
-    assert service.audit == []
+    assert client.get("/api/overrides").json() == []
     assert client.post("/api/screenings/1/override", json={"reason": "x"}).status_code == 422
 
 
-def test_devices_lanes_policy(client: TestClient, service: FakeCheckpoint) -> None:
-    service.decide("north", Outcome.DENY, "code red")
+def test_devices_lanes_policy(client: TestClient, gate: Gate, service: Checkpoint) -> None:
+    screen(client, gate, "north", colour="red")
     login(client, "sam")
     devices = {d["id"]: d for d in client.get("/api/devices").json()}
     assert devices["north-scanner"]["state"] == "silent"
     assert devices["south-scanner"]["rejected"] == {"bad frame": 2}
     lanes = {lane["id"]: lane for lane in client.get("/api/lanes").json()}
     assert lanes["north"]["counts_today"] == {"ADMIT": 0, "DENY": 1, "RECHECK": 0, "total": 1}
-    assert client.get("/api/policy").json()["version"] == "p1"
+    assert lanes["north"]["name"] == "North gate"
+    policy = client.get("/api/policy").json()
+    assert policy["version"] == service.current_policy.version and policy["source"] == "file"
 
 
-def test_policy_reload_is_for_supervisors(client: TestClient, service: FakeCheckpoint) -> None:
+def test_policy_reload_is_for_supervisors(client: TestClient, gate: Gate) -> None:
     login(client, "sam")
     assert client.post("/api/policy/reload").status_code == 403
     client.post("/api/logout")
     login(client, "sue")
-    assert client.post("/api/policy/reload").json()["version"] == "p1"
-    service.reload_error = "policy.toml: fever_threshold_c: must be between 35 and 40"
+    gate.policy_file.write_text("fever_threshold_c = 38.0\n")
+    reloaded = client.post("/api/policy/reload").json()
+    assert reloaded["fever_threshold_c"] == 38.0
+    gate.policy_file.write_text("fever_threshold_c = 99.0\n")
     response = client.post("/api/policy/reload")
     assert response.status_code == 400
-    assert response.json()["detail"] == service.reload_error
+    detail = response.json()["detail"]
+    assert "policy.toml" in detail and "fever_threshold_c" in detail
+    assert client.get("/api/policy").json()["version"] == reloaded["version"]  # unchanged
 
 
 def test_health_needs_no_login_and_summarises_devices(client: TestClient) -> None:
     body = client.get("/healthz").json()
     assert body["status"] == "degraded"
-    assert body["devices"] == {"total": 3, "connected": 1, "silent": 1, "unplugged": 1}
+    assert body["devices"] == {"total": 4, "connected": 2, "silent": 1, "unplugged": 1}
     assert body["lanes"] == 2
 
 
@@ -159,18 +172,18 @@ def test_every_route_is_in_the_documented_list(client: TestClient) -> None:
         assert client.request(method, path).status_code == 200
 
 
-def test_nav_links_to_mounted_routers(settings: WebSettings) -> None:
+def test_nav_links_to_mounted_routers(settings: WebSettings, service: Checkpoint) -> None:
     storeroom = APIRouter()
 
     @storeroom.get("/storeroom", response_class=HTMLResponse)
     async def page() -> str:
         return "<p>storeroom</p>"
 
-    with TestClient(create_app(settings, FakeCheckpoint(), routers=[storeroom])) as client:
+    with TestClient(create_app(settings, service, routers=[storeroom])) as client:
         assert 'href="/storeroom"' in client.get("/").text
         assert client.get("/storeroom").text == "<p>storeroom</p>"
-    with TestClient(create_app(settings, FakeCheckpoint())) as client:
+    with TestClient(create_app(settings, service)) as client:
         assert 'href="/storeroom"' not in client.get("/").text
-    app = create_app(settings, FakeCheckpoint(), nav_links=[("Uplink <status>", "/uplink")])
+    app = create_app(settings, service, nav_links=[("Uplink <status>", "/uplink")])
     with TestClient(app) as client:
         assert '<a href="/uplink">Uplink &lt;status&gt;</a>' in client.get("/").text

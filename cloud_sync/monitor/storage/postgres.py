@@ -60,9 +60,7 @@ class PostgresStorage(SqlStorage):
                     continue
                 for sql in statements(step, POSTGRES_TYPES):
                     conn.execute(sql.encode())
-                conn.execute(
-                    "INSERT INTO monitor_migrations VALUES (%s, %s)", (name, time.time())
-                )
+                conn.execute("INSERT INTO monitor_migrations VALUES (%s, %s)", (name, time.time()))
 
     def _ensure_writer(self) -> psycopg.Connection[Any]:
         if self._writer.closed or self._writer.broken:

@@ -1,15 +1,18 @@
-"""The checkpoint's own tables (the ``core`` migration set)."""
+"""The checkpoint's tables: screenings, overrides, device events.
+
+The set is recorded as ``core`` in databases that exist in the field; the name stays.
+"""
 
 from __future__ import annotations
 
 import sqlite_utils
 
-from edge.store.migrations import MigrationSet
+from edge.core.migrations import MigrationSet
 
-CORE = MigrationSet("core")
+MIGRATIONS: MigrationSet[sqlite_utils.Database] = MigrationSet("core")
 
 
-@CORE
+@MIGRATIONS.step("create_screenings")
 def create_screenings(db: sqlite_utils.Database) -> None:
     db.execute(
         """CREATE TABLE screenings (
@@ -36,7 +39,7 @@ def create_screenings(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX screenings_lane_id ON screenings (lane, id)")
 
 
-@CORE
+@MIGRATIONS.step("create_overrides")
 def create_overrides(db: sqlite_utils.Database) -> None:
     db.execute(
         """CREATE TABLE overrides (
@@ -52,7 +55,7 @@ def create_overrides(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX overrides_screening ON overrides (screening_id)")
 
 
-@CORE
+@MIGRATIONS.step("create_device_events")
 def create_device_events(db: sqlite_utils.Database) -> None:
     db.execute(
         """CREATE TABLE device_events (

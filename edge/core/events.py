@@ -1,6 +1,6 @@
 """What the gateway tells its parts (web page, uplink, storeroom) has happened.
 
-These travel on the in-process :class:`edge.runtime.bus.Bus`. They are notifications: the store
+These travel on the in-process :class:`edge.core.bus.Bus`. They are notifications: the store
 is the source of truth, so a part that needs every record (the uplink's aggregates, say) reads
 the store and uses these only as a prompt.
 """

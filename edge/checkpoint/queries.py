@@ -1,11 +1,12 @@
 """Reads and writes of screenings, overrides and device events.
 
 Write functions take a ``sqlite_utils.Database`` and are meant to run inside
-:meth:`edge.store.Store.write`; read functions likewise inside ``Store.read_sync``.
+:meth:`edge.core.store.Store.write`; read functions inside :meth:`~edge.core.store.Store.read`.
 """
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,18 +119,16 @@ def list_overrides(db: sqlite_utils.Database, screening_id: int | None) -> list[
     )
 
 
-def counts_since(db: sqlite_utils.Database, since: float) -> dict[str, dict[str, int]]:
-    """Per lane, decisions in force (overrides applied) since ``since``."""
-    out: dict[str, dict[str, int]] = {}
+def outcome_counts(db: sqlite_utils.Database, since: float) -> collections.Counter[tuple[str, str]]:
+    """``(lane, outcome in force) -> decisions`` decided since ``since``."""
+    counts: collections.Counter[tuple[str, str]] = collections.Counter()
     for row in db.query(
         "SELECT lane, COALESCE(overridden_to, outcome) AS outcome, COUNT(*) AS n"
         " FROM screenings WHERE decided_at >= ? GROUP BY 1, 2",
         [since],
     ):
-        lane = out.setdefault(row["lane"], {"ADMIT": 0, "DENY": 0, "RECHECK": 0, "total": 0})
-        lane[row["outcome"]] = row["n"]
-        lane["total"] += row["n"]
-    return out
+        counts[row["lane"], row["outcome"]] = row["n"]
+    return counts
 
 
 def record_device_event(

@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from edge.store import MigrationError, MigrationSet, Store
+from edge.core.errors import MigrationError
+from edge.core.migrations import MigrationSet
+from edge.core.store import Store
 
-things = MigrationSet("things")
+things: MigrationSet[sqlite_utils.Database] = MigrationSet("things")
 
 
-@things
+@things.step("create_things")
 def create_things(db: sqlite_utils.Database) -> None:
     db["things"].create({"id": int, "name": str}, pk="id")
 
@@ -29,9 +31,9 @@ def test_migrations_apply_once(tmp_path: Path) -> None:
 
 
 def test_failing_migration_names_itself(tmp_path: Path) -> None:
-    broken = MigrationSet("broken")
+    broken: MigrationSet[sqlite_utils.Database] = MigrationSet("broken")
 
-    @broken
+    @broken.step("boom")
     def boom(db: sqlite_utils.Database) -> None:
         db.execute("CREATE TABLE x (")
 
@@ -72,3 +74,33 @@ async def test_async_write_and_read(tmp_path: Path) -> None:
         await store.write(lambda db: db["things"].insert({"id": 7, "name": "seven"}))
         count = await store.read(lambda db: db["things"].count)
     assert count == 1
+
+
+async def test_reads_run_off_the_event_loop_thread(tmp_path: Path) -> None:
+    with Store(tmp_path / "g.db", [things]) as store:
+        loop_thread = threading.get_ident()
+        reader_thread = await store.read(lambda db: threading.get_ident())
+    assert reader_thread != loop_thread
+
+
+def test_files_are_private(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    with Store(folder / "g.db", [things]) as store:
+        store.write_sync(lambda db: db["things"].insert({"id": 1, "name": "a"}))
+        modes = {
+            p.name: p.stat().st_mode & 0o777 for p in folder.iterdir() if p.name.startswith("g.db")
+        }
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert modes["g.db"] == 0o600
+    assert modes.get("g.db-wal", 0o600) == 0o600
+    assert modes.get("g.db-shm", 0o600) == 0o600
+
+
+def test_an_existing_world_readable_database_is_tightened(tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    with Store(path, [things]):
+        pass
+    path.chmod(0o644)
+    with Store(path, [things]):
+        pass
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -1,8 +1,8 @@
-"""An in-process publish/subscribe bus for :mod:`edge.events`, on one event loop.
+"""An in-process publish/subscribe bus for :mod:`edge.core.events`, on one event loop.
 
 Publishing never blocks and never fails: a subscriber that falls behind loses its oldest
 events (and the loss is counted on its subscription), because a stuck browser tab must not slow
-a lane. Parts that must see every record read the store instead (see :mod:`edge.events`).
+a lane. Parts that must see every record read the store instead (see :mod:`edge.core.events`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import asyncio
 import collections
 from collections.abc import AsyncIterator
 
-from edge.events import GatewayEvent
+from edge.core.events import GatewayEvent
 
 
 class Subscription:

@@ -1,4 +1,4 @@
-"""Errors of the store package."""
+"""Errors of the store and the migration runner."""
 
 from __future__ import annotations
 

@@ -1,10 +1,14 @@
-"""SQLite with one writer.
+"""SQLite with one writer and a read side off the event loop.
 
 Every write runs on one thread, each batch of queued writes in one ``BEGIN IMMEDIATE``
 transaction with a savepoint per write, so one failing write never takes its neighbours down and
 a burst of writes costs one commit (and one fsync) instead of many. Callers get their result only
-after the commit, so an acknowledged write has reached the disk. Reads use per-thread connections
-of their own; WAL mode lets them run while the writer writes.
+after the commit, so an acknowledged write has reached the disk.
+
+Reads run on the store's own small pool of reader threads, each with a read-only connection of
+its own (WAL lets them run while the writer writes). :meth:`Store.read` is what code on the
+event loop uses: the loop that runs the lanes never waits for the disk. :meth:`Store.read_sync`
+is for threads and start-up only.
 """
 
 from __future__ import annotations
@@ -19,31 +23,21 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import sqlite_utils
 
-from edge.store.errors import StoreClosedError
-from edge.store.migrations import MigrationSet, apply_migrations
+from edge.core.errors import StoreClosedError
+from edge.core.migrations import MigrationSet, apply_migrations
+from edge.core.sqlite import Synchronous, connect, prepare_private_file
 
 T = TypeVar("T")
 WriteFn = Callable[[sqlite_utils.Database], T]
-Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
 log = logging.getLogger(__name__)
 
 _MAX_BATCH = 256
 _STOP = object()
-
-
-def _connect(path: Path, synchronous: Synchronous) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-    conn.execute("PRAGMA journal_mode=WAL")
-    # FULL: a committed decision survives a power cut; NORMAL only guarantees no corruption.
-    conn.execute(f"PRAGMA synchronous={synchronous}")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
-    return conn
 
 
 class Store:
@@ -52,9 +46,10 @@ class Store:
     def __init__(
         self,
         path: Path | str,
-        migrations: Sequence[MigrationSet],
+        migrations: Sequence[MigrationSet[sqlite_utils.Database]],
         *,
         synchronous: Synchronous = "FULL",
+        readers: int = 2,
     ) -> None:
         self.path = Path(path)
         self._migrations = list(migrations)
@@ -64,13 +59,22 @@ class Store:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._reader_count = readers
+        self._read_pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._closed = True
 
     # -- life cycle -------------------------------------------------------------------------
     def open(self) -> Store:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = _connect(self.path, self._synchronous)
-        apply_migrations(sqlite_utils.Database(conn), self._migrations)
+        prepare_private_file(self.path)
+        conn = connect(self.path, synchronous=self._synchronous)
+        try:
+            apply_migrations(sqlite_utils.Database(conn), self._migrations)
+        except BaseException:
+            conn.close()
+            raise
+        self._read_pool = concurrent.futures.ThreadPoolExecutor(
+            self._reader_count, thread_name_prefix=f"sqlite-reader:{self.path.name}"
+        )
         self._closed = False
         self._writer = threading.Thread(
             target=self._write_loop,
@@ -88,6 +92,8 @@ class Store:
         self._jobs.put(_STOP)
         if self._writer is not None:
             self._writer.join()
+        if self._read_pool is not None:
+            self._read_pool.shutdown(wait=True, cancel_futures=True)
         with self._readers_lock:
             for conn in self._readers:
                 conn.close()
@@ -180,8 +186,7 @@ class Store:
         if db is None:
             if self._closed:
                 raise StoreClosedError(str(self.path))
-            conn = _connect(self.path, self._synchronous)
-            conn.execute("PRAGMA query_only=ON")
+            conn = connect(self.path, synchronous=self._synchronous, read_only=True)
             with self._readers_lock:
                 self._readers.append(conn)
             db = sqlite_utils.Database(conn)
@@ -189,7 +194,12 @@ class Store:
         return db
 
     def read_sync(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        """Read on the calling thread: for threads and start-up, never on the event loop."""
         return fn(self._reader())
 
     async def read(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
-        return await asyncio.to_thread(self.read_sync, fn)
+        """Read on one of the store's reader threads; the event loop goes on meanwhile."""
+        pool = self._read_pool
+        if self._closed or pool is None:
+            raise StoreClosedError(str(self.path))
+        return await asyncio.get_running_loop().run_in_executor(pool, self.read_sync, fn)

@@ -1,7 +1,8 @@
-"""What the checkpoint runtime offers the local web app (and tests): read models and actions.
+"""What the checkpoint offers the local web app: read models and actions.
 
-The web layer depends only on :class:`CheckpointService`; :class:`edge.runtime.gateway.Gateway`
-implements it.
+The web layer depends on :class:`CheckpointService` and these views only. Reads that touch the
+disk are coroutines that run on the store's reader threads; what the page needs at once (lanes,
+today's counts, devices, the policy) is kept in memory as decisions are made.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from edge.events import Outcome
-from edge.runtime.bus import Bus
+from edge.core.bus import Bus
+from edge.core.events import Outcome
 
 
 class ServiceError(Exception):
@@ -70,13 +71,15 @@ class CheckpointService(Protocol):
     @property
     def bus(self) -> Bus: ...
 
-    def lanes(self) -> list[LaneView]: ...
+    def lanes(self) -> list[LaneView]:
+        """Each lane, what it waits for and today's counts (from memory, no disk read)."""
+        ...
 
-    def list_screenings(
+    async def list_screenings(
         self, *, lane: str | None = None, limit: int = 50, before_id: int | None = None
     ) -> list[ScreeningView]: ...
 
-    def get_screening(self, screening_id: int) -> ScreeningView:
+    async def get_screening(self, screening_id: int) -> ScreeningView:
         """Raises :class:`ScreeningNotFoundError`."""
         ...
 
@@ -90,14 +93,14 @@ class CheckpointService(Protocol):
         """
         ...
 
-    def overrides(self, screening_id: int | None = None) -> list[dict[str, Any]]:
+    async def overrides(self, screening_id: int | None = None) -> list[dict[str, Any]]:
         """The override audit trail, newest first."""
         ...
 
     def devices(self) -> list[DeviceView]: ...
 
     def policy(self) -> dict[str, Any]:
-        """The admission policy in force, as plain data (with its version)."""
+        """The admission policy in force, as plain data (with its version and source)."""
         ...
 
     async def reload_policy(self) -> dict[str, Any]:
