@@ -13,6 +13,15 @@ hands every byte to its codec and every event to ``emit``, and reports the devic
 
 Reading never blocks the event loop: ports with a file descriptor are watched with
 ``loop.add_reader``; the others (``loop://``) are read by a thread.
+
+Everything the OS has buffered is read at once into a bounded backlog
+(:mod:`~firmware_interfaces.transports.backlog`), and the codec is fed from it a piece at a
+time, with the loop free between two events to read more. When the device sends faster than its
+events are handled, the oldest input is dropped: a flood is reported once, as one
+``FrameRejected(INPUT_DROPPED)`` and one warning when it starts and a line when it is over, and
+the code sent after it is decoded on its own instead of waiting behind, or being glued to,
+seconds of stale noise. Idle gaps are measured between the times bytes were read, not the times
+they were decoded, so a scanner's inter-character timeout still ends a frame after a backlog.
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +41,14 @@ from serial.tools import list_ports
 
 from firmware_interfaces.codecs.base import Codec
 from firmware_interfaces.codecs.catalogue import profile
-from firmware_interfaces.events import DeviceEvent, DeviceState, DeviceStateChanged, Emit
+from firmware_interfaces.events import (
+    DeviceEvent,
+    DeviceState,
+    DeviceStateChanged,
+    Emit,
+    rejected,
+)
+from firmware_interfaces.transports.backlog import Chunk, InputBacklog
 from firmware_interfaces.transports.backoff import Backoff
 from firmware_interfaces.transports.serial_errors import (
     NotConnectedError,
@@ -43,9 +59,25 @@ from firmware_interfaces.transports.serial_errors import (
 log = logging.getLogger(__name__)
 
 _USB = re.compile(r"usb:([0-9A-Fa-f]{4}):([0-9A-Fa-f]{4})(?::(.+))?")
-_READ_SIZE = 4096
+_READ_SIZE = 16384  # one os.read; a terminal hands out at most about 4 KiB a read anyway
+_FEED_SIZE = 4096  # the most the codec is fed at once, so the port is read again soon
+#: How long decoding and handling events may keep the loop before the port is read again. Short
+#: enough that read times stay true to the line; long enough that a consumer that keeps up is
+#: never outpaced by its own reader (which would drop input for nothing).
+_SLICE = 0.01
 _THREAD_READ_TIMEOUT = 0.1  # how soon a reader thread notices it should stop
 _WRITE_TIMEOUT = 2.0
+#: A flood is over when the codec has caught up and nothing was dropped for this long; until
+#: then further drops belong to the same flood (one event, one warning).
+_FLOOD_OVER_AFTER = 5.0
+
+#: The ``FrameRejected`` reason of a flood: input arrived faster than it could be handled.
+INPUT_DROPPED = "input flood: oldest input dropped"
+_LOG_FLOOD = (
+    "serial device %s sends faster than its input can be handled: "
+    "dropping the oldest input, keeping the newest %d bytes"
+)
+_LOG_FLOOD_OVER = "serial device %s: flood over; %d bytes of input were dropped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +95,9 @@ class SerialSettings:
     backoff_max: float = 30.0
     #: Sent after every open, e.g. the GY-MCU90614's "continuous output" command.
     on_open: bytes | None = None
+    #: Bytes read but not yet decoded that are kept when the device sends faster than its input
+    #: is handled; older ones are dropped as stale. Holds several of the longest codes (8 KiB).
+    max_backlog: int = 32 * 1024
     #: How logs name the device; the port if empty.
     name: str = field(default="")
 
@@ -80,6 +115,7 @@ class SerialSettings:
             ),
             ("backoff_initial", self.backoff_initial > 0, "must be positive"),
             ("backoff_max", self.backoff_max >= self.backoff_initial, "must be >= backoff_initial"),
+            ("max_backlog", self.max_backlog >= 1, "must be at least 1"),
             (
                 "port",
                 not self.port.startswith("usb:") or _USB.fullmatch(self.port) is not None,
@@ -107,9 +143,23 @@ def resolve_port(port: str) -> str:
     raise PortNotFoundError(port)
 
 
-@dataclass(frozen=True, slots=True)
-class _Failure:
-    reason: str
+class _Inbox:
+    """What the reader hands the consumer while the port is open: bytes, or why it failed."""
+
+    def __init__(self, limit: int) -> None:
+        self.backlog = InputBacklog(limit)
+        self.failure: str | None = None
+        self.ready = asyncio.Event()
+
+    def push(self, data: bytes, at: float) -> None:
+        if self.failure is None:  # after a failure the port is being closed: nothing more
+            self.backlog.push(data, at)
+            self.ready.set()
+
+    def fail(self, reason: str) -> None:
+        if self.failure is None:
+            self.failure = reason
+            self.ready.set()
 
 
 class SerialDevice:
@@ -123,8 +173,11 @@ class SerialDevice:
         self._backoff = backoff or Backoff(settings.backoff_initial, settings.backoff_max)
         self._state: DeviceState | None = None
         self._port: Any = None  # the open serial.SerialBase, while connected
-        self._inbox: asyncio.Queue[bytes | _Failure] | None = None
+        self._inbox: _Inbox | None = None
         self._heard = False  # bytes arrived since the port last opened
+        self._dropped_before = 0  # bytes dropped by the backlogs of earlier openings
+        self._last_drop: float | None = None  # the last drop of the flood going on, if any
+        self._flood_bytes = 0
 
     @classmethod
     def for_protocol(
@@ -150,6 +203,12 @@ class SerialDevice:
     def state(self) -> DeviceState | None:
         """The last state reported, None before the first attempt to open."""
         return self._state
+
+    @property
+    def dropped_bytes(self) -> int:
+        """Bytes read from the port but dropped unseen by the codec, because a flood outran it."""
+        current = self._inbox.backlog.dropped_total if self._inbox is not None else 0
+        return self._dropped_before + current
 
     async def run(self, emit: Emit) -> None:
         """Own the device until cancelled; never returns otherwise, never raises on port trouble.
@@ -199,7 +258,7 @@ class SerialDevice:
             await asyncio.to_thread(port.write, data)
         except (serial.SerialException, OSError) as exc:
             reason = _describe(exc)
-            inbox.put_nowait(_Failure(reason))  # the run loop reopens the port
+            inbox.fail(reason)  # the run loop reopens the port
             raise NotConnectedError(self.settings.label, reason) from exc
 
     def _set_state(self, emit: Emit, state: DeviceState, reason: str) -> None:
@@ -210,56 +269,109 @@ class SerialDevice:
     async def _pump(self, port: Any, emit: Emit) -> str:
         """Read until the port fails; the reason it failed."""
         loop = asyncio.get_running_loop()
-        inbox: asyncio.Queue[bytes | _Failure] = asyncio.Queue()
+        inbox = _Inbox(self.settings.max_backlog)
         stop_reader = _start_reader(loop, port, inbox)
         self._port, self._inbox = port, inbox
         try:
             return await self._consume(loop, inbox, emit)
         finally:
             self._port = self._inbox = None
+            self._dropped_before += inbox.backlog.dropped_total
             stop_reader()
+            self._end_flood()
 
-    async def _consume(
-        self, loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue[bytes | _Failure], emit: Emit
-    ) -> str:
+    async def _consume(self, loop: asyncio.AbstractEventLoop, inbox: _Inbox, emit: Emit) -> str:
         idle_timeout = self.codec.idle_timeout
         silence_after = self.settings.silence_after
-        last_byte = loop.time()
-        idle_pending = False  # bytes arrived since the codec last heard idle()
+        last_read = loop.time()  # when the bytes last fed to the codec were read
+        idle_pending = False  # bytes were fed since the codec last heard idle()
+        turn = _Turn(loop)
         while True:
-            deadlines = []
-            if idle_pending and idle_timeout is not None:
-                deadlines.append(last_byte + idle_timeout)
-            if silence_after is not None and self._state != DeviceState.SILENT:
-                deadlines.append(last_byte + silence_after)
-            timeout = max(0.0, min(deadlines) - loop.time()) if deadlines else None
-            try:
-                item = await asyncio.wait_for(inbox.get(), timeout)
-            except TimeoutError:
-                quiet = loop.time() - last_byte
+            chunk = inbox.backlog.take(_FEED_SIZE)
+            if chunk is None:
+                if inbox.failure is not None:
+                    return inbox.failure
+                deadlines = []
+                if idle_pending and idle_timeout is not None:
+                    deadlines.append(last_read + idle_timeout)
+                if silence_after is not None and self._state != DeviceState.SILENT:
+                    deadlines.append(last_read + silence_after)
+                if self._last_drop is not None:
+                    deadlines.append(self._last_drop + _FLOOD_OVER_AFTER)
+                timeout = max(0.0, min(deadlines) - loop.time()) if deadlines else None
+                inbox.ready.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(inbox.ready.wait(), timeout)
+                turn.restart()
+                if len(inbox.backlog) or inbox.failure is not None:
+                    continue
+                quiet = loop.time() - last_read
                 if idle_pending and idle_timeout is not None and quiet >= idle_timeout:
                     idle_pending = False
-                    _emit_all(emit, self.codec.idle())
+                    await turn.emit(emit, self.codec.idle())
                 if silence_after is not None and quiet >= silence_after:
                     reason = f"no data for {silence_after:g} s"
                     self._set_state(emit, DeviceState.SILENT, reason)
+                flood = self._last_drop
+                if flood is not None and loop.time() - flood >= _FLOOD_OVER_AFTER:
+                    self._end_flood()
                 continue
-            if isinstance(item, _Failure):
-                return item.reason
-            last_byte = loop.time()
+            if chunk.dropped:
+                self._on_dropped(chunk, emit, loop.time())
+                idle_pending = False
+            elif idle_pending and idle_timeout is not None and chunk.at - last_read >= idle_timeout:
+                # The line went quiet before these bytes, however long they waited here.
+                idle_pending = False
+                await turn.emit(emit, self.codec.idle())
+            last_read = chunk.at
             idle_pending = True
             self._heard = True
             self._set_state(emit, DeviceState.CONNECTED, "data resumed")
-            _emit_all(emit, self.codec.feed(item))
+            await turn.emit(emit, self.codec.feed(chunk.data))
+            await turn.pause()
+
+    def _on_dropped(self, chunk: Chunk, emit: Emit, now: float) -> None:
+        """Input before ``chunk`` was dropped: cut the codec's frame, report a new flood once."""
+        # The frame the codec holds lost its continuation: whatever it makes of it now is part
+        # of the drop, not a reading or a code (nor one more rejection per break in a flood).
+        self.codec.idle()
+        if self._last_drop is None:
+            log.warning(_LOG_FLOOD, self.settings.label, self.settings.max_backlog)
+            emit(rejected(INPUT_DROPPED, chunk.sample))
+            self._flood_bytes = 0
+        self._last_drop = now
+        self._flood_bytes += chunk.dropped
+
+    def _end_flood(self) -> None:
+        if self._last_drop is not None:
+            log.info(_LOG_FLOOD_OVER, self.settings.label, self._flood_bytes)
+            self._last_drop = None
 
     def _close(self, port: Any) -> None:
         with contextlib.suppress(serial.SerialException, OSError):
             port.close()
 
 
-def _emit_all(emit: Emit, events: list[DeviceEvent]) -> None:
-    for event in events:
-        emit(event)
+class _Turn:
+    """The consumer's turn on the loop: it yields to the port's reader once it has had a slice."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._started = loop.time()
+
+    def restart(self) -> None:
+        self._started = self._loop.time()
+
+    async def pause(self) -> None:
+        if self._loop.time() - self._started >= _SLICE:
+            await asyncio.sleep(0)
+            self._started = self._loop.time()
+
+    async def emit(self, emit: Emit, events: Sequence[DeviceEvent]) -> None:
+        """Hand on events one by one; handling each may be slow, so the port may be read between."""
+        for event in events:
+            emit(event)
+            await self.pause()
 
 
 def _open(settings: SerialSettings) -> Any:
@@ -313,28 +425,35 @@ def _fileno(port: Any) -> int | None:
     return fd if isinstance(fd, int) and fd >= 0 else None
 
 
-def _start_reader(
-    loop: asyncio.AbstractEventLoop, port: Any, inbox: asyncio.Queue[bytes | _Failure]
-) -> Any:
+def _start_reader(loop: asyncio.AbstractEventLoop, port: Any, inbox: _Inbox) -> Any:
     """Start delivering the port's bytes (or its failure) to ``inbox``; returns the stopper."""
     fd = _fileno(port)
     if fd is not None:
         os.set_blocking(fd, False)
+        # Read all the OS holds (bounded, to keep the loop fair): left there, a flood would
+        # throttle the device and hold back what it sends next.
+        most = 4 * inbox.backlog.limit + _READ_SIZE
 
         def on_readable() -> None:
-            try:
-                data = os.read(fd, _READ_SIZE)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:
-                loop.remove_reader(fd)
-                inbox.put_nowait(_Failure(_describe(exc)))
-                return
-            if not data:
-                loop.remove_reader(fd)
-                inbox.put_nowait(_Failure("end of file"))
-                return
-            inbox.put_nowait(data)
+            got = 0
+            while got < most:
+                try:
+                    data = os.read(fd, _READ_SIZE)
+                except (BlockingIOError, InterruptedError):
+                    return
+                except OSError as exc:
+                    loop.remove_reader(fd)
+                    inbox.fail(_describe(exc))
+                    return
+                if not data:
+                    # A terminal set for non-blocking reads (VMIN = VTIME = 0) answers "nothing
+                    # more" with an empty read; only the first read after readiness means EOF.
+                    if not got:
+                        loop.remove_reader(fd)
+                        inbox.fail("end of file")
+                    return
+                got += len(data)
+                inbox.push(data, loop.time())
 
         loop.add_reader(fd, on_readable)
         return lambda: loop.remove_reader(fd)
@@ -349,10 +468,11 @@ def _start_reader(
             except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
                 # TypeError/AttributeError: pyserial's read on a port closed under it.
                 if not stop.is_set():
-                    loop.call_soon_threadsafe(inbox.put_nowait, _Failure(_describe(exc)))
+                    loop.call_soon_threadsafe(inbox.fail, _describe(exc))
                 return
             if data and not stop.is_set():
-                loop.call_soon_threadsafe(inbox.put_nowait, bytes(data))
+                # Stamped here: the time it was read, not the time the loop got to it.
+                loop.call_soon_threadsafe(inbox.push, bytes(data), loop.time())
 
     threading.Thread(target=read_forever, name=f"serial-read {port.name}", daemon=True).start()
     return stop.set
