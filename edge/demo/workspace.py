@@ -20,6 +20,8 @@ from edge.verify.dcc.issue import kid_of, make_dsc, make_key
 from edge.web.passwords import hash_password
 
 KID = "demo-community-2026"
+#: the EU value sets' initial snapshot, when the project's shared folder sits beside the checkout
+SHARED_VALUE_SETS = Path(__file__).parents[3] / "shared" / "conformance" / "dcc-valuesets"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +122,10 @@ def make_workspace(
         "[verifiers.community_pass]\n"
         f'public_keys = ["keys/{KID}.pub.pem"]\nstatus_list = "status-list.json"\n'
     )
-    parts.append('[verifiers.eu_dcc]\ntrust_lists = ["keys/eu-dcc-demo-dsc.pem"]\n')
+    eu_dcc = '[verifiers.eu_dcc]\ntrust_lists = ["keys/eu-dcc-demo-dsc.pem"]\n'
+    if SHARED_VALUE_SETS.is_dir():  # else the demo runs with codes unchecked, and says so
+        eu_dcc += f'value_sets = "{SHARED_VALUE_SETS.resolve()}"\n'
+    parts.append(eu_dcc)
     parts.append(web_toml)
     parts.append(extra_toml)
     config = root / "gateway.toml"

@@ -3,11 +3,16 @@
 Flag meanings are those of ``shared/conformance/README.md``; two flags it does not list are read
 as upstream's README describes them: EXPECTEDVALIDOBJECT (the CBOR payload is a CWT with an
 hcert -260 -> 1 map) and EXPECTEDENCODE (issuing side: not checked by a verifier, reported as
-skipped). Data quirks handled here: the typo key EXPTECTEDEXPIRED (read as
-EXPECTEDEXPIRATIONCHECK, true = the check passes), a boolean EXPECTEDRESULTS nested in
-EXPECTEDRESULTS (ignored), validationClockInstant beside VALIDATIONCLOCK, clocks without a time
-zone (read as UTC), LV's ``_2DCODE``, IE's ``Raw`` folder and PL/PT's schema-version folders
-(all found by searching every folder for ``*.json``).
+skipped). EXPECTEDSCHEMAVALIDATION is read as "the payload is a valid DCC": the schema and the EU
+value sets it names (its ``valueset-uri`` annotations), checked against the snapshot in
+``shared/conformance/dcc-valuesets``. The data means it so: PL 7, 8 and 9 "should not verify
+schema" because of a device, country or maker code outside the lists.
+
+Data quirks handled here: the typo key EXPTECTEDEXPIRED (read as EXPECTEDEXPIRATIONCHECK, true =
+the check passes), a boolean EXPECTEDRESULTS nested in EXPECTEDRESULTS (ignored),
+validationClockInstant beside VALIDATIONCLOCK, clocks without a time zone (read as UTC), LV's
+``_2DCODE``, IE's ``Raw`` folder and PL/PT's schema-version folders (all found by searching
+every folder for ``*.json``).
 """
 
 from __future__ import annotations
@@ -40,12 +45,14 @@ from edge.verify.dcc.errors import DecodeError, TrustListError
 from edge.verify.dcc.schema import DccSchema
 from edge.verify.dcc.signature import certificate_types, signature_ok
 from edge.verify.dcc.trust import Dsc
+from edge.verify.dcc.valuesets import ValueSets, load_value_sets
 from edge.verify.dcc.verifier import check_expiry
 
 REPO = Path(__file__).parents[2]
 SHARED = Path(os.environ.get("EDGE_SHARED_DIR", REPO / ".." / "shared"))
 TESTDATA = SHARED / "conformance" / "dcc-testdata"
 SCHEMA_PATH = SHARED / "conformance" / "dcc-schema" / "DCC.combined-schema.json"
+VALUE_SETS_DIR = SHARED / "conformance" / "dcc-valuesets"
 KNOWN_WRONG = Path(__file__).with_name("known_wrong_cases.csv")
 
 SKIPPED_FLAGS = {"EXPECTEDENCODE": "issuing side, not a verifier's step"}
@@ -104,6 +111,11 @@ def load_case(path: Path) -> Case:
 @cache
 def schema() -> DccSchema:
     return DccSchema(SCHEMA_PATH)
+
+
+@cache
+def value_sets() -> ValueSets:
+    return load_value_sets(VALUE_SETS_DIR)
 
 
 def decode_png(b64: str) -> list[str]:
@@ -209,7 +221,10 @@ def _payload(case: Case) -> Any:
 
 
 def _schema(case: Case) -> bool:
-    return schema().problems(_payload(case)) == []
+    payload = _payload(case)
+    if schema().problems(payload) != []:
+        return False
+    return not isinstance(payload, dict) or value_sets().first_mismatch(payload) is None
 
 
 def _valid_object(case: Case) -> bool:

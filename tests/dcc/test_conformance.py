@@ -3,7 +3,10 @@
 A flag listed in ``known_wrong_cases.csv`` must come out the other way (the data is wrong there,
 for the reason given); a listed flag that agrees fails the test, so the list stays honest.
 Besides the single steps, the whole verifier runs on each case's ``HC1:`` text with the case's
-certificate as the only trust-list entry, and must say valid exactly when the steps say so.
+certificate as the only trust-list entry and the shared value sets in force, and must say valid
+exactly when the steps say so. EXPECTEDSCHEMAVALIDATION covers the value sets (see cases.py), so
+the verifier may report it failing at ``schema`` or at ``value-set``; the cases whose flag says
+valid yet whose codes are placeholders or misspelt are listed, each with the code at fault.
 The data lives in ../shared (or $EDGE_SHARED_DIR); without it these tests skip.
 
 Of the dataset's own known_issues.csv, the entries this verifier disagrees with are listed
@@ -27,6 +30,7 @@ from tests.dcc import conftest
 from tests.dcc.cases import (
     CHECKS,
     SKIPPED_FLAGS,
+    TESTDATA,
     Case,
     case_files,
     case_id,
@@ -34,6 +38,7 @@ from tests.dcc.cases import (
     load_known_wrong,
     outcome,
     schema,
+    value_sets,
 )
 
 FILES = case_files()
@@ -46,7 +51,7 @@ CHAIN_STEPS = {
     "EXPECTEDCOMPRESSION": {"zlib"},
     "EXPECTEDVALIDOBJECT": {"cose", "cbor"},
     "EXPECTEDVERIFY": {"trust", "signature"},
-    "EXPECTEDSCHEMAVALIDATION": {"schema"},
+    "EXPECTEDSCHEMAVALIDATION": {"schema", "value-set"},
     "EXPECTEDKEYUSAGE": {"key-usage"},
     "EXPECTEDEXPIRATIONCHECK": {"expiry"},
 }
@@ -103,7 +108,7 @@ def _check_whole_chain(case: Case, effective: dict[str, bool]) -> None:
         dsc = Dsc.from_der(base64.b64decode(case.data["TESTCTX"]["CERTIFICATE"]))
     except ValueError:
         return
-    verifier = DccVerifier(TrustList(dscs=[dsc]), schema())
+    verifier = DccVerifier(TrustList(dscs=[dsc]), schema(), value_sets=value_sets())
     verdict = verifier.verify(case.data["PREFIX"], at=case.clock)
     failing = {flag for flag, ok in effective.items() if not ok and flag in CHAIN_STEPS}
     passing = {flag for flag, ok in effective.items() if ok and flag in CHAIN_STEPS}
@@ -120,3 +125,28 @@ def _check_whole_chain(case: Case, effective: dict[str, bool]) -> None:
         # The verifier may stop at a step the data does not test, never at one it says passes.
         contradicted = [f for f in passing if verdict.failed_step in CHAIN_STEPS[f]]
         assert not contradicted, f"verifier says {verdict.failed_step}, data says {contradicted}"
+
+
+#: PL's cases with a code outside the value sets (the same three in each schema version)
+PL_VALUE_SET_CASES = {
+    "7.json": "rapid test device 9999 is not in the EU list",
+    "8.json": "country XY is not in the EU list",
+    "9.json": "vaccine maker ORG-99999999 is not in the EU list",
+}
+
+
+@pytest.mark.parametrize("version", ["1.0.0", "1.2.1", "1.3.0"])
+@pytest.mark.parametrize("name", sorted(PL_VALUE_SET_CASES))
+def test_codes_outside_the_value_sets_are_refused_in_words(version: str, name: str) -> None:
+    case = load_case(TESTDATA / "PL" / version / "2DCode" / "raw" / name)
+    dsc = Dsc.from_der(base64.b64decode(case.data["TESTCTX"]["CERTIFICATE"]))
+    verifier = DccVerifier(TrustList(dscs=[dsc]), schema(), value_sets=value_sets())
+    verdict = verifier.verify(case.data["PREFIX"], at=case.clock)
+    assert verdict.failed_step == "value-set"
+    assert verdict.reason == PL_VALUE_SET_CASES[name]
+    # without a snapshot the same certificate is valid: the refusal is the value sets' doing
+    assert (
+        DccVerifier(TrustList(dscs=[dsc]), schema())
+        .verify(case.data["PREFIX"], at=case.clock)
+        .valid
+    )

@@ -10,11 +10,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from edge.verify.dcc.errors import DccError, DecodeError, SchemaError, TrustListError
+    from edge.verify.dcc.errors import (
+        DccError,
+        DecodeError,
+        SchemaError,
+        TrustListError,
+        ValueSetError,
+    )
     from edge.verify.dcc.rules import DccRules
     from edge.verify.dcc.schema import DccSchema
     from edge.verify.dcc.settings import DccSettings, build_verifier
     from edge.verify.dcc.trust import Dsc, TrustList
+    from edge.verify.dcc.valuesets import ValueSet, ValueSets, load_value_sets
     from edge.verify.dcc.verifier import CODE_TYPE, DccVerifier
 
 _WHERE = {
@@ -29,7 +36,11 @@ _WHERE = {
     "SchemaError": "errors",
     "TrustList": "trust",
     "TrustListError": "errors",
+    "ValueSet": "valuesets",
+    "ValueSetError": "errors",
+    "ValueSets": "valuesets",
     "build_verifier": "settings",
+    "load_value_sets": "valuesets",
 }
 
 __all__ = [
@@ -44,7 +55,11 @@ __all__ = [
     "SchemaError",
     "TrustList",
     "TrustListError",
+    "ValueSet",
+    "ValueSetError",
+    "ValueSets",
     "build_verifier",
+    "load_value_sets",
 ]
 
 

@@ -13,6 +13,7 @@ from edge.verify.base import Verdict
 from edge.verify.dcc.errors import DccError, DecodeError
 from edge.verify.dcc.schema import DccSchema
 from edge.verify.dcc.trust import TrustList
+from edge.verify.dcc.valuesets import load_value_sets
 from edge.verify.dcc.verifier import DccVerifier, personal_fields
 
 
@@ -24,8 +25,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Verify one EU Digital COVID Certificate (HC1:...) against a trust list of signer"
             " certificates, offline, and print the verdict as JSON: valid, failed step, reason,"
             " certificate type, expiry and issuer country. Names, date of birth and the"
-            " certificate id are printed only with --show-personal. Exit status: 0 valid,"
-            " 1 not valid, 2 usage error."
+            " certificate id are printed only with --show-personal. With --value-sets, coded"
+            " fields (vaccine, test, disease, country) must be in the EU value sets."
+            " Exit status: 0 valid, 1 not valid, 2 usage error."
         ),
     )
     p.add_argument("text", nargs="?", help="the code's text (HC1:...), or - to read stdin")
@@ -38,6 +40,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="trust list: JSON list of {kid, country, certificate} or PEM file (repeatable)",
     )
     p.add_argument("--schema", type=Path, help="DCC JSON schema (default: the packaged copy)")
+    p.add_argument(
+        "--value-sets",
+        type=Path,
+        metavar="DIR",
+        help="directory of the EU value-set JSON files (default: coded fields not checked)",
+    )
     p.add_argument("--at", help="verify as of this ISO 8601 time (default: now, UTC)")
     p.add_argument(
         "--show-personal",
@@ -56,7 +64,11 @@ def run_verify_code(args: argparse.Namespace) -> int:
     if text is None:
         return 2
     try:
-        verifier = DccVerifier(TrustList(args.trust), DccSchema(args.schema))
+        verifier = DccVerifier(
+            TrustList(args.trust),
+            DccSchema(args.schema),
+            value_sets=load_value_sets(args.value_sets) if args.value_sets else None,
+        )
     except DccError as exc:
         print(f"verify-code: {exc}", file=sys.stderr)
         return 2

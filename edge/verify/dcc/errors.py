@@ -39,3 +39,12 @@ class SchemaError(DccError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}: {reason}" if path is not None else reason)
+
+
+class ValueSetError(DccError):
+    """A value-set file or snapshot that cannot be used; the snapshot in force (if any) stays."""
+
+    def __init__(self, path: Path | None, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}" if path is not None else reason)

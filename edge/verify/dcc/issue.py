@@ -152,7 +152,8 @@ def sample_dcc(
         "nam": {"fn": "Muster", "fnt": "MUSTER", "gn": "Erika", "gnt": "ERIKA"},
         "dob": "1964-08-12",
     }
-    common = {"tg": "840539006", "co": "XX", "is": "Test issuer", "ci": ci}
+    # Every code is in the EU value sets, so the sample passes a verifier that checks them.
+    common = {"tg": "840539006", "co": "DE", "is": "Test issuer", "ci": ci}
     if kind == "v":
         base["v"] = [
             {

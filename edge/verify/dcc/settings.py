@@ -4,6 +4,7 @@
 [verifiers.eu_dcc]
 trust_lists = ["dcc-trust.json", "dsc/"]   # JSON lists and/or PEM files (a directory: its files)
 schema_path = "DCC.combined-schema.json"     # optional; default: the copy shipped in the package
+value_sets = "dcc-valuesets/"                # the EU value sets; unset: coded fields unchecked
 max_inflated_bytes = 65536
 clock_skew_s = 300
 trust_check_interval_s = 5                  # how often to look for a changed trust-list file
@@ -25,6 +26,7 @@ unrecognised = "yellow"
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +37,22 @@ from edge.verify.dcc.rules import DccRules
 if TYPE_CHECKING:
     from edge.verify.dcc.verifier import DccVerifier
 
+log = logging.getLogger(__name__)
+
+#: what check-config and the start-up log say when no value sets are configured
+NO_VALUE_SETS = (
+    "EU DCC value sets: none configured, so vaccine, test, disease and country codes are NOT"
+    " checked (set verifiers.eu_dcc.value_sets)"
+)
+
+log = logging.getLogger(__name__)
+
+#: what check-config and the start-up log say when no value sets are configured
+NO_VALUE_SETS = (
+    "EU DCC value sets: none configured, so vaccine, test, disease and country codes are NOT"
+    " checked (set verifiers.eu_dcc.value_sets)"
+)
+
 
 class DccSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -44,6 +62,9 @@ class DccSettings(BaseModel):
     trust_lists: list[Path] = Field(min_length=1)
     #: the DCC JSON schema; None: the copy shipped in edge/verify/dcc/
     schema_path: Path | None = None
+    #: a directory of the EU value-set files (the initial snapshot; later ones come from the
+    #: centre at run time). None: coded fields are not checked, and check-config says so.
+    value_sets: Path | None = None
     rules: DccRules = DccRules()
     #: a QR code holds ~3 kB; refuse anything that inflates past this
     max_inflated_bytes: int = Field(64 * 1024, ge=1024, le=4 * 1024 * 1024)
@@ -57,6 +78,7 @@ class DccSettings(BaseModel):
             update={
                 "trust_lists": [base_dir / p for p in self.trust_lists],
                 "schema_path": base_dir / self.schema_path if self.schema_path else None,
+                "value_sets": base_dir / self.value_sets if self.value_sets else None,
             }
         )
 
@@ -73,13 +95,20 @@ class DccSettings(BaseModel):
 
 
 def build_verifier(settings: DccSettings) -> DccVerifier:
-    """Load trust list and schema once. Raises :class:`TrustListError` / :class:`SchemaError`."""
+    """Load trust list, schema and value sets once.
+
+    Raises :class:`TrustListError` / :class:`SchemaError` / :class:`ValueSetError`.
+    """
     # Imported here: the gateway's configuration names these settings whether or not it
     # accepts EU certificates, and the verifier's stack (CBOR, JSON schema) costs memory.
     from edge.verify.dcc.schema import DccSchema
     from edge.verify.dcc.trust import TrustList
+    from edge.verify.dcc.valuesets import load_value_sets
     from edge.verify.dcc.verifier import DccVerifier
 
+    value_sets = load_value_sets(settings.value_sets) if settings.value_sets else None
+    if value_sets is None:
+        log.warning(NO_VALUE_SETS)
     return DccVerifier(
         TrustList(settings.trust_files()),
         DccSchema(settings.schema_path),
@@ -87,4 +116,17 @@ def build_verifier(settings: DccSettings) -> DccVerifier:
         max_inflated_bytes=settings.max_inflated_bytes,
         clock_skew_s=settings.clock_skew_s,
         trust_check_interval_s=settings.trust_check_interval_s,
+        value_sets=value_sets,
     )
+
+
+def describe_value_sets(settings: DccSettings) -> str:
+    """One line for check-config: the configured snapshot, or plainly that codes go unchecked.
+
+    Raises :class:`ValueSetError` as :func:`build_verifier` does.
+    """
+    from edge.verify.dcc.valuesets import load_value_sets
+
+    if settings.value_sets is None:
+        return NO_VALUE_SETS
+    return f"EU DCC value sets: {load_value_sets(settings.value_sets).describe()}"

@@ -2,9 +2,11 @@
 
 Steps, each a ``failed_step`` when it fails: ``prefix``, ``base45``, ``zlib``, ``cose``,
 ``cbor`` (the damaged-code steps), ``trust`` (no DSC with the code's kid), ``signature`` (no DSC
-with that kid verifies it), ``schema`` (payload not a DCC), ``key-usage`` (the DSC may not sign
-this certificate type), ``expiry`` (CWT expired or issued in the future, or the signing DSC
-outside its own validity). A valid code gets a colour from :class:`DccRules`.
+with that kid verifies it), ``schema`` (payload not a DCC), ``value-set`` (a coded field holds a
+code that is not in the EU value sets in force; only when the verifier has a snapshot),
+``key-usage`` (the DSC may not sign this certificate type), ``expiry`` (CWT expired or issued in
+the future, or the signing DSC outside its own validity). A valid code gets a colour from
+:class:`DccRules`.
 
 Privacy: ``subject`` is the certificate identifier ``ci`` (pseudonymous); names and date of
 birth never leave this module except through :func:`personal_fields`, which the CLI prints only
@@ -17,6 +19,7 @@ import logging
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from edge.verify.base import Verdict
@@ -37,6 +40,7 @@ from edge.verify.dcc.rules import TYPE_NAMES, DccRules, apply_rules
 from edge.verify.dcc.schema import DccSchema
 from edge.verify.dcc.signature import certificate_types, signature_ok
 from edge.verify.dcc.trust import Dsc, TrustList
+from edge.verify.dcc.valuesets import Mismatch, ValueSets, load_value_sets
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +54,20 @@ REASONS = {
     "expiry": "certificate expired",
     "not-yet-valid": "certificate not valid yet",
     "signer-expired": "signer certificate expired or not yet valid",
+    "value-set": "{field} {value} is not in the EU list",
 }
+#: ValueSets' field names (valuesets.CODED_FIELDS) in the words of the "value-set" reason
+FIELD_WORDS = {
+    "disease": "disease",
+    "vaccine-type": "vaccine type",
+    "vaccine-product": "vaccine product",
+    "vaccine-maker": "vaccine maker",
+    "country": "country",
+    "test-type": "test type",
+    "test-result": "test result",
+    "test-device": "rapid test device",
+}
+BLANK = "(blank)"  # an empty code, shown in a reason
 
 
 class DccVerifier:
@@ -67,6 +84,7 @@ class DccVerifier:
         max_inflated_bytes: int = DEFAULT_MAX_INFLATED,
         clock_skew_s: float = 300.0,
         trust_check_interval_s: float | None = None,
+        value_sets: ValueSets | None = None,
     ) -> None:
         self.trust_list = trust_list
         self.schema = schema if schema is not None else DccSchema()
@@ -78,6 +96,9 @@ class DccVerifier:
         self._trust_interval = trust_check_interval_s
         self._trust_checked = time.monotonic()
         self._trust_error: str | None = None
+        #: None: coded fields are not checked (no snapshot configured). Replaced whole, by one
+        #: assignment in replace_value_sets; a verification reads it once.
+        self._value_sets = value_sets
         #: verdicts by outcome ("valid" or the failed step); for the health page and metrics
         self.counts: Counter[str] = Counter()
 
@@ -95,6 +116,35 @@ class DccVerifier:
             verdict = fail("internal", DAMAGED)
         self.counts[verdict.failed_step or "valid"] += 1
         return verdict
+
+    @property
+    def value_sets(self) -> ValueSets | None:
+        """The value-set snapshot in force; None when coded fields are not checked."""
+        return self._value_sets
+
+    def replace_value_sets(self, new: ValueSets) -> ValueSets | None:
+        """Put ``new`` in force for every verification that starts from now; return the old one.
+
+        This is the one way to change the value sets while running (the trust-material channel
+        calls it). ``new`` is a whole snapshot, checked when it was built, so a bad or partial
+        one never gets here: build it first (:func:`load_value_sets`, ``ValueSets.of``), and on
+        :class:`ValueSetError` keep the one in force. The checks cannot be switched off this
+        way: ``None`` is refused.
+        """
+        if not isinstance(new, ValueSets):
+            raise TypeError(f"a ValueSets snapshot is needed, not {type(new).__name__}")
+        old, self._value_sets = self._value_sets, new  # one assignment: the atomic swap
+        log.info("EU DCC value sets now in force: %s", new.describe())
+        return old
+
+    def load_value_sets(self, directory: Path) -> ValueSets:
+        """Load the snapshot in ``directory`` and put it in force.
+
+        Raises :class:`ValueSetError` (naming the file) before anything is replaced.
+        """
+        new = load_value_sets(directory)
+        self.replace_value_sets(new)
+        return new
 
     def _maybe_reload_trust(self) -> None:
         if self._trust_interval is None:
@@ -138,6 +188,11 @@ class DccVerifier:
         problems = self.schema.problems(payload)
         if problems:
             return fail("schema", REASONS["schema"], where=",".join(problems[:5])[:200])
+        value_sets = self._value_sets  # read once: a concurrent swap must not mix two snapshots
+        if value_sets is not None:
+            mismatch = value_sets.first_mismatch(payload)
+            if mismatch is not None:
+                return refuse_code(mismatch)
         types = certificate_types(claims.dcc)
         allowed = [dsc for dsc in signers if types <= dsc.allowed_types]
         if not allowed:
@@ -200,6 +255,21 @@ def _certificate_id(dcc: dict[str, Any]) -> str | None:
             if isinstance(ci, str):
                 return ci[:128]
     return None
+
+
+def refuse_code(mismatch: Mismatch) -> Verdict:
+    """The verdict for a code outside its value set: which field, which value, in words."""
+    value = "".join(ch for ch in mismatch.value if ch.isprintable()) or BLANK
+    if len(value) > 40:  # a scanned code chooses this text: keep it to a line
+        value = value[:39] + "…"
+    reason = REASONS["value-set"].format(field=FIELD_WORDS[mismatch.name], value=value)
+    return fail(
+        "value-set",
+        reason,
+        field=mismatch.path,
+        value_set=mismatch.value_set.id,
+        value_set_date=mismatch.value_set.date.isoformat(),
+    )
 
 
 def fail(step: str, reason: str, **why: str) -> Verdict:
