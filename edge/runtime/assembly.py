@@ -43,6 +43,7 @@ from edge.verify.community_pass import CommunityPassError
 from edge.verify.community_pass import build_verifier as build_community_pass
 from edge.verify.dcc.errors import DccError
 from edge.verify.dcc.settings import build_verifier as build_dcc
+from edge.verify.dcc.settings import describe_value_sets
 from edge.web.app import WebServer, create_app
 from edge.web.auth import require_supervisor, require_user
 from edge.web.errors import WebConfigError
@@ -214,6 +215,8 @@ def check_everything(path: Path) -> list[str]:
         f"{len(gateway.verifier)} health-code verifier(s)",
         f"page on http://{config.web.host}:{config.web.port}/",
     ]
+    if config.verifiers.eu_dcc is not None:
+        lines.append(describe_value_sets(config.verifiers.eu_dcc))  # loaded fine just above
     if config.storeroom is not None:
         lines.append(f"storeroom: {len(config.storeroom.items)} item(s)")
     if config.uplink is not None:
