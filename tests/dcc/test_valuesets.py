@@ -475,3 +475,26 @@ def test_value_set_type_is_exported() -> None:
 
     assert dcc.ValueSets is ValueSets and dcc.ValueSet is ValueSet
     assert dcc.ValueSetError is ValueSetError and dcc.load_value_sets is load_value_sets
+
+
+def test_check_config_says_whether_codes_are_checked(tmp_path: Path, snapshot_dir: Path) -> None:
+    from edge.demo.workspace import LanePorts, make_workspace
+    from edge.runtime.assembly import check_everything
+    from edge.verify.dcc.settings import NO_VALUE_SETS
+
+    ws = make_workspace(
+        tmp_path / "ws",
+        [LanePorts("gate", "Gate", "ascii-braces", "/dev/null", "/dev/null")],
+        web_port=0,
+    )
+    lines = [
+        line for line in ws.config.read_text().splitlines() if not line.startswith("value_sets")
+    ]
+    ws.config.write_text("\n".join(lines) + "\n")
+    assert NO_VALUE_SETS in check_everything(ws.config)
+
+    trust = 'trust_lists = ["keys/eu-dcc-demo-dsc.pem"]'
+    configured = ws.config.read_text().replace(trust, f'{trust}\nvalue_sets = "{snapshot_dir}"')
+    ws.config.write_text(configured)
+    summary = check_everything(ws.config)
+    assert f"EU DCC value sets: 8 EU value sets from {snapshot_dir}, dated" in "\n".join(summary)
