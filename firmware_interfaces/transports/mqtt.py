@@ -11,6 +11,10 @@ Reconnects use capped, jittered exponential backoff and start with the first con
 client made while the broker is down simply waits. When the link drops, every publish still
 waiting for its PUBACK fails with :class:`MqttError`: the caller (the uplink's outbox) keeps the
 message and sends it again, so paho is told to forget its own copies.
+
+The loop also runs the checkpoint's lanes, so no MQTT burst may hold it for long: reading the
+socket and handing out received messages both work in slices of about a millisecond, and yield
+to the loop between slices (a lane's scan is answered between two slices of shelf readings).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import contextlib
 import logging
 import ssl
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +45,8 @@ log = logging.getLogger(__name__)
 # Paho's message ids are 16 bits; a larger window would reuse an id still in flight.
 MAX_INFLIGHT_LIMIT = 65_000
 _MISC_INTERVAL_S = 1.0
+#: The longest the loop is held by reading, or by handing out messages, before other work runs.
+_SLICE_S = 0.001
 
 
 class MqttError(Exception):
@@ -368,13 +375,18 @@ class MqttClient:
 
     def _readable(self) -> None:
         client = self._client
+        deadline = time.monotonic() + _SLICE_S
         client.loop_read()
         # Bytes already read (our buffer, or TLS records already decrypted) do not make the
-        # socket readable again: read on until both are empty.
+        # socket readable again: read on until both are empty, a slice at a time.
         sock = client.socket()
         while sock is not None and (
             client.buffered or (isinstance(sock, ssl.SSLSocket) and sock.pending())
         ):
+            if time.monotonic() >= deadline:
+                assert self._loop is not None
+                self._loop.call_soon(self._readable)  # after whatever else is ready
+                return
             client.loop_read()
             sock = client.socket()
 
@@ -504,7 +516,12 @@ class MqttClient:
         """Every received message, in order of arrival."""
         inbox = self._inbox
         while True:
+            # The consumer's work runs between two yields: yield to the loop now and then.
+            deadline = time.monotonic() + _SLICE_S
             while inbox:
                 yield inbox.popleft()
+                if inbox and time.monotonic() >= deadline:
+                    await asyncio.sleep(0)
+                    deadline = time.monotonic() + _SLICE_S
             self._inbox_ready.clear()
             await self._inbox_ready.wait()
