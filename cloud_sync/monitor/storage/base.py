@@ -116,6 +116,8 @@ class SqlStorage(abc.ABC):
     description = "database"
 
     def __init__(self, *, rejected_keep: int = 10_000) -> None:
+        self.adopted: list[str] = []  # steps an older monitor had recorded (see schema.py)
+        self.migrated: list[str] = []  # steps this opening applied
         self.rejected_keep = rejected_keep
         self.closed = False
         self._read_lock = threading.Lock()

@@ -17,10 +17,15 @@ import psycopg.errors
 import psycopg.sql
 
 from cloud_sync.monitor.storage.base import Cursor, SqlStorage
-from cloud_sync.monitor.storage.schema import POSTGRES_TYPES, STEPS, statements
+from cloud_sync.monitor.storage.schema import POSTGRES_TYPES, migrate
+from edge.core import migrations
 
-_MIGRATION_LOCK = 0x63636D6F  # "ccmo": any constant shared by every monitor
+# The key edge.core.migrations.POSTGRES takes for each migrating transaction (and the monitors
+# before it took): held here for the whole adopt-then-migrate sequence, so that a monitor of
+# the previous release starting at the same moment cannot slip its own migration in between.
+_MIGRATION_LOCK = 0x63636D6F
 _RETRIES = 5
+LEGACY_EXISTS = "SELECT to_regclass('monitor_migrations') IS NOT NULL"
 
 
 class PostgresStorage(SqlStorage):
@@ -31,8 +36,8 @@ class PostgresStorage(SqlStorage):
         self.conninfo = conninfo
         self.schema = schema
         self.description = "postgresql" + (f" (schema {schema})" if schema else "")
-        self._writer = self._connect(autocommit=False)
         self._migrate()
+        self._writer = self._connect(autocommit=False)
         self._reader: psycopg.Connection[Any] | None = None
 
     def _connect(self, *, autocommit: bool) -> psycopg.Connection[Any]:
@@ -47,20 +52,15 @@ class PostgresStorage(SqlStorage):
         return conn
 
     def _migrate(self) -> None:
-        conn = self._writer
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS monitor_migrations"
-                " (step TEXT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
+        conn = self._connect(autocommit=True)  # the runner opens and ends its transactions
+        try:
+            conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+            self.adopted, self.migrated = migrate(
+                conn, migrations.POSTGRES, POSTGRES_TYPES, LEGACY_EXISTS
             )
-            done = {row[0] for row in conn.execute("SELECT step FROM monitor_migrations")}
-            for name, step in STEPS:
-                if name in done:
-                    continue
-                for sql in statements(step, POSTGRES_TYPES):
-                    conn.execute(sql.encode())
-                conn.execute("INSERT INTO monitor_migrations VALUES (%s, %s)", (name, time.time()))
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+        finally:
+            conn.close()
 
     def _ensure_writer(self) -> psycopg.Connection[Any]:
         if self._writer.closed or self._writer.broken:

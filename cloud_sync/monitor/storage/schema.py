@@ -1,12 +1,25 @@
 """The monitor's tables, the same on SQLite and PostgreSQL, as append-only migration steps.
 
 Each step is a template; ``{real}``, ``{bigint}``, ``{json}`` and ``{serial}`` become the
-dialect's types. Never edit or reorder a step that has shipped: append a new one.
+dialect's types. The steps are applied by the system's one runner
+(:func:`edge.core.migrations.apply_migrations`) as the migration set ``monitor``. Never edit or
+reorder a step that has shipped: append a new one.
+
+Monitors released before that runner recorded their steps in a table of their own,
+``monitor_migrations(step)``, with the same step ids; :func:`migrate` adopts those records
+first, so a database in the field is never migrated twice.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from edge.core.migrations import Dialect, Executor, MigrationSet, apply_migrations
+
+SET_NAME = "monitor"
+LEGACY_TABLE = "monitor_migrations"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +108,62 @@ def statements(step: list[str], types: Types) -> list[str]:
         sql.format(real=types.real, bigint=types.bigint, json=types.json, serial=types.serial)
         for sql in step
     ]
+
+
+def migration_set(types: Types) -> MigrationSet[Executor]:
+    """The monitor's steps with the dialect's column types filled in."""
+    steps: MigrationSet[Executor] = MigrationSet(SET_NAME)
+    for step_id, templates in STEPS:
+        steps.add(step_id, _run_all(statements(templates, types)))
+    return steps
+
+
+def _run_all(sqls: list[str]) -> Callable[[Executor], None]:
+    def apply(conn: Executor) -> None:
+        for sql in sqls:
+            conn.execute(sql)
+
+    return apply
+
+
+def migrate(
+    conn: Executor, dialect: Dialect, types: Types, legacy_exists: str
+) -> tuple[list[str], list[str]]:
+    """Adopt the steps an older monitor recorded, then apply what is missing.
+
+    ``conn`` is in autocommit mode. ``legacy_exists`` is the dialect's query answering one row
+    whose first column is true when ``monitor_migrations`` exists. Returns the step ids
+    adopted and the ``set:step`` names applied.
+    """
+    adopted = _adopt_legacy(conn, dialect, legacy_exists)
+    applied = apply_migrations(conn, [migration_set(types)], dialect=dialect)
+    return adopted, applied
+
+
+def _adopt_legacy(conn: Executor, dialect: Dialect, legacy_exists: str) -> list[str]:
+    # The runner's own (empty) run creates its record table, under its lock, in its words.
+    apply_migrations(conn, [], dialect=dialect)
+    p = dialect.param
+    for statement in dialect.begin:  # the lock another migrating monitor also takes
+        conn.execute(statement)
+    try:
+        adopted: list[str] = []
+        if conn.execute(legacy_exists).fetchone()[0]:
+            recorded = conn.execute(f"SELECT step, applied_at FROM {LEGACY_TABLE}").fetchall()  # noqa: S608 (a constant)
+            mine = f"SELECT step FROM _migrations WHERE migration_set = {p}"  # noqa: S608
+            done = {row[0] for row in conn.execute(mine, (SET_NAME,)).fetchall()}
+            for step, applied_at in recorded:
+                if step in done:
+                    continue
+                # The older table is left as it is, so that a monitor rolled back to the
+                # release before this one still starts on this database.
+                conn.execute(
+                    f"INSERT INTO _migrations VALUES ({p}, {p}, {p})",  # noqa: S608 (placeholders)
+                    (SET_NAME, step, applied_at if applied_at is not None else time.time()),
+                )
+                adopted.append(step)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return adopted

@@ -5,25 +5,17 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
 
 from cloud_sync.monitor.storage.base import Cursor, SqlStorage
-from cloud_sync.monitor.storage.schema import SQLITE_TYPES, STEPS, statements
+from cloud_sync.monitor.storage.schema import SQLITE_TYPES, migrate
+from edge.core import migrations
+from edge.core.sqlite import Synchronous, connect
 
-Synchronous = Literal["OFF", "NORMAL", "FULL"]
-
-
-def _connect(path: Path, synchronous: Synchronous) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-    conn.execute("PRAGMA journal_mode=WAL")
-    # NORMAL in WAL mode never corrupts; a power cut may lose the last batches, which the
-    # gateways' outboxes would not re-send, so FULL is there for those who want it.
-    conn.execute(f"PRAGMA synchronous={synchronous}")
-    conn.execute("PRAGMA busy_timeout=30000")
-    return conn
+LEGACY_EXISTS = (
+    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'monitor_migrations'"
+)
 
 
 class SqliteStorage(SqlStorage):
@@ -40,31 +32,14 @@ class SqliteStorage(SqlStorage):
         self.path = Path(path)
         self.description = f"sqlite:///{self.path}"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = _connect(self.path, synchronous)
-        self._migrate()
-        self._reader = _connect(self.path, synchronous)
-        self._reader.execute("PRAGMA query_only=ON")
+        # NORMAL in WAL mode never corrupts; a power cut may lose the last batches, which the
+        # gateways' outboxes would not re-send, so FULL is there for those who want it.
+        self._writer = connect(self.path, synchronous=synchronous)
+        self.adopted, self.migrated = migrate(
+            self._writer, migrations.SQLITE, SQLITE_TYPES, LEGACY_EXISTS
+        )
+        self._reader = connect(self.path, synchronous=synchronous, read_only=True)
         self._write_lock = threading.Lock()
-
-    def _migrate(self) -> None:
-        conn = self._writer
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS monitor_migrations"
-                " (step TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
-            )
-            done = {row[0] for row in conn.execute("SELECT step FROM monitor_migrations")}
-            for name, step in STEPS:
-                if name in done:
-                    continue
-                for sql in statements(step, SQLITE_TYPES):
-                    conn.execute(sql)
-                conn.execute("INSERT INTO monitor_migrations VALUES (?, ?)", (name, time.time()))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     @contextlib.contextmanager
     def _write_transaction(self) -> Iterator[Cursor]:
