@@ -165,7 +165,7 @@ def monitor_instance(
     async def run() -> None:
         settings = MonitorSettings(db=db, topic_filter=TOPIC)
         storage = open_storage(db)
-        service = MonitorService(settings, storage)
+        service = MonitorService(settings, storage.writer)
         stats = service.stats
         await asyncio.to_thread(go.wait)
         client = persistent_client(host, port, client_id)
@@ -253,7 +253,7 @@ def count_rows(db: str) -> int:
 
     storage = open_storage(db)
     try:
-        return storage.count_messages()
+        return storage.queries.count_messages()
     finally:
         storage.close()
 

@@ -20,14 +20,15 @@ from cloud_sync.monitor.errors import StorageError
 from cloud_sync.monitor.metrics import make_registry, render
 from cloud_sync.monitor.service import IngestStats
 from cloud_sync.monitor.settings import MonitorSettings
-from cloud_sync.monitor.storage import Row, SqlStorage, open_storage
+from cloud_sync.monitor.storage import Row, Storage, open_storage
+from cloud_sync.monitor.storage.queries import Queries
 
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def get_storage(request: Request) -> SqlStorage:
-    storage: SqlStorage = request.app.state.storage
-    return storage
+def get_queries(request: Request) -> Queries:
+    storage: Storage = request.app.state.storage
+    return storage.queries
 
 
 def get_clock(request: Request) -> Callable[[], float]:
@@ -40,7 +41,7 @@ def get_stats(request: Request) -> IngestStats:
     return stats
 
 
-StorageDep = Annotated[SqlStorage, Depends(get_storage)]
+QueriesDep = Annotated[Queries, Depends(get_queries)]
 ClockDep = Annotated[Callable[[], float], Depends(get_clock)]
 StatsDep = Annotated[IngestStats, Depends(get_stats)]
 Since = Annotated[
@@ -57,7 +58,7 @@ def _dashboard_html(settings: MonitorSettings) -> str:
 def create_app(
     settings: MonitorSettings,
     *,
-    storage: SqlStorage | None = None,
+    storage: Storage | None = None,
     stats: IngestStats | None = None,
     clock: Callable[[], float] = time.time,
     mqtt_connected: Callable[[], bool | None] = lambda: None,
@@ -68,7 +69,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.storage is None:
             app.state.storage = open_storage(settings.db, rejected_keep=settings.rejected_keep)
-            app.state.registry = make_registry(app.state.stats, app.state.storage, clock)
+            app.state.registry = make_registry(app.state.stats, app.state.storage.queries, clock)
         try:
             yield
         finally:
@@ -86,7 +87,7 @@ def create_app(
     app.state.stats = stats or IngestStats()
     app.state.clock = clock
     app.state.registry = (
-        make_registry(app.state.stats, storage, clock) if storage is not None else None
+        make_registry(app.state.stats, storage.queries, clock) if storage is not None else None
     )
     page = _dashboard_html(settings)
 
@@ -100,10 +101,10 @@ def create_app(
         return HTMLResponse(page)
 
     @app.get("/api/summary")
-    def summary(storage: StorageDep, stats: StatsDep) -> dict[str, Any]:
+    def summary(queries: QueriesDep, stats: StatsDep) -> dict[str, Any]:
         """Fleet totals from the store, and this instance's ingest counters."""
         return {
-            "totals": storage.totals(),
+            "totals": queries.totals(),
             "instance": {
                 "received": stats.received,
                 "stored": stats.stored,
@@ -112,67 +113,67 @@ def create_app(
                 "uptime_s": round(time.time() - stats.started_at, 1),
                 "mqtt_connected": mqtt_connected(),
             },
-            "database": storage.description,
+            "database": queries.backend.description,
         }
 
     @app.get("/api/gateways")
-    def gateways(storage: StorageDep, clock: ClockDep) -> list[Row]:
+    def gateways(queries: QueriesDep, clock: ClockDep) -> list[Row]:
         """Every gateway ever seen: online or offline (and why), last seen, outbox lag, gaps."""
-        return storage.gateways(clock())
+        return queries.gateways(clock())
 
     @app.get("/api/screenings")
     def screenings(
-        storage: StorageDep,
+        queries: QueriesDep,
         since: Since = None,
         community: Annotated[str | None, Query(description="one community only")] = None,
     ) -> list[Row]:
         """Screenings, admitted, denied, rechecks, overrides per community and window."""
-        return storage.screenings(since=since, community=community)
+        return queries.screenings(since=since, community=community)
 
     @app.get("/api/denials")
-    def denials(storage: StorageDep, since: Since = None) -> list[Row]:
+    def denials(queries: QueriesDep, since: Since = None) -> list[Row]:
         """Denials per community and reason."""
-        return storage.denial_reasons(since=since)
+        return queries.denial_reasons(since=since)
 
     @app.get("/api/temperatures")
-    def temperatures(storage: StorageDep, since: Since = None) -> list[Row]:
+    def temperatures(queries: QueriesDep, since: Since = None) -> list[Row]:
         """The temperature histograms of the lanes, summed per community and bucket."""
-        return storage.temperatures(since=since)
+        return queries.temperatures(since=since)
 
     @app.get("/api/stock")
-    def stock(storage: StorageDep) -> list[Row]:
+    def stock(queries: QueriesDep) -> list[Row]:
         """Stock on hand and days of supply per item and storeroom (gateway)."""
-        return storage.stock()
+        return queries.stock()
 
     @app.get("/api/alerts")
     def alerts(
-        storage: StorageDep,
+        queries: QueriesDep,
         include_closed: Annotated[bool, Query(description="also resolved alerts")] = False,
         kind: Annotated[str | None, Query(description="only kinds containing this")] = None,
     ) -> list[Row]:
         """Alerts, most urgent first (severity, then unacknowledged, then oldest)."""
-        return storage.alerts(open_only=not include_closed, kind=kind)
+        return queries.alerts(open_only=not include_closed, kind=kind)
 
     @app.get("/api/devices")
-    def devices(storage: StorageDep) -> list[Row]:
+    def devices(queries: QueriesDep) -> list[Row]:
         """The health of every device (thermometer, scanner, scale) each gateway reports."""
-        return storage.devices()
+        return queries.devices()
 
     @app.get("/api/rejected")
     def rejected(
-        storage: StorageDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+        queries: QueriesDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
     ) -> list[Row]:
         """The newest messages set aside: topic, reason, size and the first 512 bytes."""
-        return storage.rejected(limit=limit)
+        return queries.rejected(limit=limit)
 
     @app.get("/api/acks")
     def acks(
-        storage: StorageDep,
+        queries: QueriesDep,
         gateway: str | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[Row]:
         """Command acknowledgements (policy pushes) from gateways, newest first."""
-        return storage.acks(gateway=gateway, limit=limit)
+        return queries.acks(gateway=gateway, limit=limit)
 
     @app.get("/metrics", response_class=Response)
     def metrics(request: Request) -> Response:
@@ -180,10 +181,10 @@ def create_app(
         return Response(render(request.app.state.registry), media_type=PROMETHEUS_TEXT)
 
     @app.get("/healthz")
-    def healthz(storage: StorageDep) -> JSONResponse:
+    def healthz(queries: QueriesDep) -> JSONResponse:
         """200 when the database answers, 503 otherwise; says whether MQTT is connected."""
         try:
-            storage.ping()
+            queries.ping()
         except StorageError as exc:
             return JSONResponse({"ok": False, "database": str(exc)}, status_code=503)
         return JSONResponse({"ok": True, "mqtt_connected": mqtt_connected()})

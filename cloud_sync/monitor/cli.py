@@ -273,7 +273,7 @@ async def _run(settings: Any, http: bool) -> None:
 
     storage = open_storage(settings.db, rejected_keep=settings.rejected_keep)
     stats = IngestStats()
-    service = MonitorService(settings, storage, stats=stats)
+    service = MonitorService(settings, storage.writer, stats=stats)
     log.info(
         "storing into %s; subscribing to %s on %s:%d",
         storage.description,
@@ -332,7 +332,7 @@ def _push_policy(args: argparse.Namespace, settings: Any) -> int:
     if args.db:
         storage = open_storage(args.db)
         try:
-            storage.apply([ack])
+            storage.writer.apply([ack])
         finally:
             storage.close()
     ok = accepted(ack)

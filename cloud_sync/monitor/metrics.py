@@ -15,7 +15,7 @@ from prometheus_client.registry import Collector
 
 from cloud_sync.monitor.errors import StorageError
 from cloud_sync.monitor.service import IngestStats
-from cloud_sync.monitor.storage import SqlStorage
+from cloud_sync.monitor.storage.queries import Queries
 
 PREFIX = "ccg_monitor"
 
@@ -37,10 +37,10 @@ _COUNTERS = (
 
 class MonitorCollector(Collector):
     def __init__(
-        self, stats: IngestStats, storage: SqlStorage, clock: Callable[[], float] = time.time
+        self, stats: IngestStats, queries: Queries, clock: Callable[[], float] = time.time
     ) -> None:
         self.stats = stats
-        self.storage = storage
+        self.queries = queries
         self.clock = clock
 
     def collect(self) -> Iterator[Metric]:
@@ -60,8 +60,8 @@ class MonitorCollector(Collector):
         )
         up = GaugeMetricFamily(f"{PREFIX}_database_up", "1 if the database answers")
         try:
-            totals = self.storage.totals()
-            gateways = self.storage.gateways(self.clock())
+            totals = self.queries.totals()
+            gateways = self.queries.gateways(self.clock())
         except StorageError:
             up.add_metric([], 0)
             yield up
@@ -104,10 +104,10 @@ class MonitorCollector(Collector):
 
 
 def make_registry(
-    stats: IngestStats, storage: SqlStorage, clock: Callable[[], float]
+    stats: IngestStats, queries: Queries, clock: Callable[[], float]
 ) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(MonitorCollector(stats, storage, clock))
+    registry.register(MonitorCollector(stats, queries, clock))
     return registry
 
 

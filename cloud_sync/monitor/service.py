@@ -21,7 +21,8 @@ from typing import Protocol
 from cloud_sync.monitor.errors import StorageError
 from cloud_sync.monitor.ingest import classify
 from cloud_sync.monitor.settings import MonitorSettings
-from cloud_sync.monitor.storage import ApplyResult, SqlStorage
+from cloud_sync.monitor.storage.batch import ApplyResult
+from cloud_sync.monitor.storage.writer import Writer
 from firmware_interfaces.transports.backoff import Backoff
 from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings, TlsSettings
 
@@ -94,13 +95,13 @@ class MonitorService:
     def __init__(
         self,
         settings: MonitorSettings,
-        storage: SqlStorage,
+        writer: Writer,
         *,
         stats: IngestStats | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
-        self.storage = storage
+        self.writer = writer
         self.stats = stats or IngestStats()
         self.clock = clock
         self.connected: asyncio.Event | None = None
@@ -139,7 +140,7 @@ class MonitorService:
 
     # -- writing ----------------------------------------------------------------------------
     def _store(self, batch: list[Pending]) -> ApplyResult:
-        return self.storage.apply([classify(topic, payload, at) for topic, payload, at in batch])
+        return self.writer.apply([classify(topic, payload, at) for topic, payload, at in batch])
 
     async def write_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -182,7 +183,7 @@ class MonitorService:
             try:
                 gone = await loop.run_in_executor(
                     self._writer,
-                    self.storage.sweep,
+                    self.writer.sweep,
                     self.clock(),
                     settings.default_keepalive_s,
                     settings.offline_factor,

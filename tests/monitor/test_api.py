@@ -12,11 +12,11 @@ from cloud_sync.monitor.cli import build_parser
 from cloud_sync.monitor.ingest import classify
 from cloud_sync.monitor.service import IngestStats
 from cloud_sync.monitor.settings import MonitorSettings
-from cloud_sync.monitor.storage import SqlStorage
+from cloud_sync.monitor.storage import Storage
 from tests.monitor.helpers import birth, data, death, window
 
 
-def fill(storage: SqlStorage, stats: IngestStats) -> None:
+def fill(storage: Storage, stats: IngestStats) -> None:
     messages = [
         birth("gw-a", 1, community="Riverside"),
         birth("gw-b", 1),
@@ -61,19 +61,19 @@ def fill(storage: SqlStorage, stats: IngestStats) -> None:
         ),
         ("ccg/v1/gw-a/data/stock", b"\xff\xfe garbage"),
     ]
-    result = storage.apply([classify(t, p, 1000.0) for t, p in messages])
+    result = storage.writer.apply([classify(t, p, 1000.0) for t, p in messages])
     stats.received += len(messages)
     stats.add(result)
 
 
-def client_for(storage: SqlStorage) -> TestClient:
+def client_for(storage: Storage) -> TestClient:
     stats = IngestStats()
     fill(storage, stats)
     app = create_app(MonitorSettings(), storage=storage, stats=stats, clock=lambda: 1010.0)
     return TestClient(app)
 
 
-def test_rest_api(storage: SqlStorage) -> None:
+def test_rest_api(storage: Storage) -> None:
     with client_for(storage) as client:
         gateways = {g["gateway"]: g for g in client.get("/api/gateways").json()}
         assert gateways["gw-a"]["online"] is True and gateways["gw-a"]["community"] == "Riverside"
@@ -111,7 +111,7 @@ def test_rest_api(storage: SqlStorage) -> None:
         assert summary["instance"]["rejected"] == {"malformed": 1}
 
 
-def test_metrics_and_health(storage: SqlStorage) -> None:
+def test_metrics_and_health(storage: Storage) -> None:
     with client_for(storage) as client:
         response = client.get("/metrics")
         assert response.status_code == 200
@@ -129,7 +129,7 @@ def test_metrics_and_health(storage: SqlStorage) -> None:
         assert "__REFRESH_MS__" not in page.text
 
 
-def test_database_down_is_503_not_a_crash(storage: SqlStorage) -> None:
+def test_database_down_is_503_not_a_crash(storage: Storage) -> None:
     with client_for(storage) as client:
         storage.close()
         assert client.get("/healthz").status_code == 503

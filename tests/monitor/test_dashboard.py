@@ -61,7 +61,7 @@ def monitor_url(tmp_path: Path) -> Iterator[str]:
             },
         ),
     ]
-    storage.apply([classify(topic, payload, now) for topic, payload in messages])
+    storage.writer.apply([classify(topic, payload, now) for topic, payload in messages])
     settings = MonitorSettings(http_port=free_port(), dashboard_refresh_s=0.5)
     app = create_app(settings, storage=storage)
     server = uvicorn.Server(

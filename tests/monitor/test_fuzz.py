@@ -53,18 +53,18 @@ messages = envelopes() | st.tuples(st.text(max_size=40), st.binary(max_size=300)
 def test_any_input_stores_or_is_set_aside(tmp_path: Path, batch: list[tuple[str, bytes]]) -> None:
     storage = open_storage(f"sqlite:///{tmp_path / 'fuzz.db'}")
     try:
-        before = len(storage.rejected(limit=1000))
+        before = len(storage.queries.rejected(limit=1000))
         items = [classify(topic, payload, 1.0) for topic, payload in batch]
-        result = storage.apply(items)
+        result = storage.writer.apply(items)
         data = sum(isinstance(item, DataMessage) for item in items)
         refused = sum(r.category == "store_refused" for r in result.rejected)
         assert result.data + refused >= data
-        assert len(storage.rejected(limit=1000)) - before == len(result.rejected)
+        assert len(storage.queries.rejected(limit=1000)) - before == len(result.rejected)
         assert all(isinstance(r, Rejected) and r.reason for r in result.rejected)
-        storage.gateways(2.0)  # every view still reads what was stored
-        storage.screenings()
-        storage.denial_reasons()
-        storage.stock()
-        storage.alerts(open_only=False)
+        storage.queries.gateways(2.0)  # every view still reads what was stored
+        storage.queries.screenings()
+        storage.queries.denial_reasons()
+        storage.queries.stock()
+        storage.queries.alerts(open_only=False)
     finally:
         storage.close()

@@ -132,14 +132,14 @@ def test_a_database_of_the_previous_release_is_adopted_not_migrated_again(
     try:
         assert storage.adopted == ["0001_initial", "0002_heartbeat_interval"]
         assert storage.migrated == []
-        row = storage.message("gw-old", "stock", "masks")
+        row = storage.queries.message("gw-old", "stock", "masks")
         assert row is not None and row["rev"] == 4 and row["body"]["on_hand"] == 12
-        [gw] = storage.gateways(now=300.0)
+        [gw] = storage.queries.gateways(now=300.0)
         assert gw["bdseq"] == 3 and gw["messages_received"] == 9
         # The store works on: a new window is stored beside the old rows.
         topic, payload = window("gw-old", "l1", "2026-11-29T01:00:00Z", 5, 1, seq=1)
-        storage.apply([classify(topic, payload, 300.0)])
-        assert storage.count_messages() == 2
+        storage.writer.apply([classify(topic, payload, 300.0)])
+        assert storage.queries.count_messages() == 2
     finally:
         storage.close()
     recorded = legacy.query(
@@ -164,7 +164,7 @@ def test_a_database_one_step_behind_gets_only_the_missing_step(
     try:
         assert storage.adopted == ["0001_initial"]
         assert storage.migrated == ["monitor:0002_heartbeat_interval"]
-        [gw] = storage.gateways(now=300.0)
+        [gw] = storage.queries.gateways(now=300.0)
         assert gw["heartbeat_s"] is None and gw["community"] == "Riverside"
     finally:
         storage.close()

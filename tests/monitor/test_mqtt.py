@@ -17,7 +17,7 @@ import pytest
 from cloud_sync.monitor.cli import main
 from cloud_sync.monitor.service import MonitorService, mqtt_subscriber
 from cloud_sync.monitor.settings import MonitorSettings
-from cloud_sync.monitor.storage import SqlStorage, open_storage
+from cloud_sync.monitor.storage import Storage, open_storage
 from cloud_sync.policy_signing import generate_keypair, load_public_key, verify_policy
 from cloud_sync.protocol import Envelope, ack_topic, command_topic, data_topic
 from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings
@@ -54,10 +54,10 @@ def settings_for(broker: Mosquitto, db: str, **extra: object) -> MonitorSettings
 
 
 async def start_monitor(
-    settings: MonitorSettings, storage: SqlStorage, stack: list[asyncio.Task[None]]
+    settings: MonitorSettings, storage: Storage, stack: list[asyncio.Task[None]]
 ) -> tuple[MonitorService, MqttClient]:
     """A monitor whose subscription is acknowledged before this returns."""
-    service = MonitorService(settings, storage)
+    service = MonitorService(settings, storage.writer)
     context = mqtt_subscriber(settings)
     client = await context.__aenter__()
     await client.wait_connected(10)
@@ -106,13 +106,13 @@ async def test_birth_then_will_marks_gateway_offline(
         assert gateway.stdout is not None
         line = await asyncio.wait_for(asyncio.to_thread(gateway.stdout.readline), 20)
         assert line.strip() == b"up"
-        await wait_until(lambda: storage.message("gw-x", "stock", "masks") is not None)
-        [gw] = storage.gateways(0.0)
+        await wait_until(lambda: storage.queries.message("gw-x", "stock", "masks") is not None)
+        [gw] = storage.queries.gateways(0.0)
         assert gw["online"] and gw["bdseq"] == 7 and gw["community"] == "Riverside"
         gateway.kill()  # the link is lost without a DISCONNECT: the broker sends the will
         await asyncio.to_thread(gateway.wait, 10)
-        await wait_until(lambda: not storage.gateways(0.0)[0]["online"])
-        assert storage.gateways(0.0)[0]["offline_reason"] == "death"
+        await wait_until(lambda: not storage.queries.gateways(0.0)[0]["online"])
+        assert storage.queries.gateways(0.0)[0]["offline_reason"] == "death"
     finally:
         await stop_all(stack)
         storage.close()
@@ -152,7 +152,7 @@ async def test_two_monitors_share_the_load_into_one_postgres(
         assert all(n > 0 for n in received), f"one monitor got nothing: {received}"
         assert sum(s.stats.stored for s in services) == 400
         assert sum(s.stats.duplicates for s in services) == 100
-        assert storages[0].count_messages() == 400
+        assert storages[0].queries.count_messages() == 400
     finally:
         await stop_all(stack)
         for storage in storages:
@@ -247,7 +247,7 @@ def test_push_policy_shows_the_ack_and_records_it(
 
     storage = open_storage(db)
     try:
-        assert [a["body"]["status"] for a in storage.acks()] == ["refused", "applied"]
+        assert [a["body"]["status"] for a in storage.queries.acks()] == ["refused", "applied"]
     finally:
         storage.close()
 

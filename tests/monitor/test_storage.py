@@ -8,33 +8,33 @@ from collections.abc import Callable
 import pytest
 
 from cloud_sync.monitor.ingest import classify
-from cloud_sync.monitor.storage import SqlStorage
+from cloud_sync.monitor.storage import Storage
 from cloud_sync.protocol import MAX_MESSAGE_BYTES, data_topic
 from tests.monitor.helpers import birth, data, death, envelope, window
 
 
-def ingest(storage: SqlStorage, *messages: tuple[str, bytes], at: float = 1000.0):  # type: ignore[no-untyped-def]
-    return storage.apply([classify(topic, payload, at) for topic, payload in messages])
+def ingest(storage: Storage, *messages: tuple[str, bytes], at: float = 1000.0):  # type: ignore[no-untyped-def]
+    return storage.writer.apply([classify(topic, payload, at) for topic, payload in messages])
 
 
-def test_replays_never_double_count(storage: SqlStorage) -> None:
+def test_replays_never_double_count(storage: Storage) -> None:
     first = [window("gw-a", "lane1", f"2026-11-29T01:{m:02d}:00Z", 10, 2, seq=m) for m in range(5)]
     result = ingest(storage, *first)
     assert (result.stored, result.duplicates) == (5, 0)
     again = ingest(storage, *first)  # the outbox re-sends everything after a reconnect
     assert (again.stored, again.duplicates) == (0, 5)
-    rows = storage.screenings()
+    rows = storage.queries.screenings()
     assert sum(r["screenings"] for r in rows) == 50
     assert sum(r["denied"] for r in rows) == 10
-    assert storage.count_messages("lane-window") == 5
+    assert storage.queries.count_messages("lane-window") == 5
 
 
-def test_highest_revision_wins_in_any_order(storage: SqlStorage) -> None:
+def test_highest_revision_wins_in_any_order(storage: Storage) -> None:
     newer = data(key="masks", rev=3, seq=3, body={"item": "masks", "on_hand": 30})
     older = data(key="masks", rev=2, seq=2, body={"item": "masks", "on_hand": 20})
     ingest(storage, newer)
     ingest(storage, older)
-    row = storage.message("gw-a", "stock", "masks")
+    row = storage.queries.message("gw-a", "stock", "masks")
     assert row is not None and row["rev"] == 3 and row["body"]["on_hand"] == 30
     # Within one batch too.
     ingest(
@@ -42,15 +42,15 @@ def test_highest_revision_wins_in_any_order(storage: SqlStorage) -> None:
         data(key="gloves", rev=5, seq=4, body={"on_hand": 5}),
         data(key="gloves", rev=4, seq=5, body={"on_hand": 4}),
     )
-    row = storage.message("gw-a", "stock", "gloves")
+    row = storage.queries.message("gw-a", "stock", "gloves")
     assert row is not None and row["rev"] == 5
 
 
-def test_seq_gaps_are_counted(storage: SqlStorage) -> None:
+def test_seq_gaps_are_counted(storage: Storage) -> None:
     ingest(storage, *[data(key=f"k{s}", seq=s) for s in (1, 2, 3, 7, 8)])
     result = ingest(storage, data(key="k11", seq=11))
     assert result.gaps == 2
-    [gw] = storage.gateways(now=1000.0)
+    [gw] = storage.queries.gateways(now=1000.0)
     assert gw["seq_gaps"] == 3 + 2
     assert gw["messages_received"] == 6
 
@@ -96,20 +96,20 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("category", "topic", "payload"), BAD_INPUT)
 def test_bad_input_is_counted_and_set_aside(
-    storage: SqlStorage, category: str, topic: str, payload: bytes
+    storage: Storage, category: str, topic: str, payload: bytes
 ) -> None:
     good = data(key="masks", body={"on_hand": 1})
     result = ingest(storage, good, (topic, payload), data(key="gloves", seq=2))
     assert [r.category for r in result.rejected] == [category]
     assert result.stored == 2
-    [kept] = storage.rejected()
+    [kept] = storage.queries.rejected()
     assert kept["category"] == category and kept["topic"] == topic and kept["reason"]
     assert kept["size"] == len(payload)
     assert len(kept["sample"]) <= 512
-    assert storage.count_messages() == 2
+    assert storage.queries.count_messages() == 2
 
 
-def test_values_a_database_refuses_are_set_aside_not_fatal(storage: SqlStorage) -> None:
+def test_values_a_database_refuses_are_set_aside_not_fatal(storage: Storage) -> None:
     # NUL in a key or body is valid JSON; PostgreSQL refuses it, SQLite takes it. Lone
     # surrogates neither can encode. Either way nothing crashes and the neighbours are stored.
     odd_key = json.dumps(
@@ -132,12 +132,12 @@ def test_values_a_database_refuses_are_set_aside_not_fatal(storage: SqlStorage) 
         data(key="gloves", seq=3),
     )
     assert result.stored + len(result.rejected) == 3
-    assert storage.message("gw-a", "stock", "masks") is not None
-    assert storage.message("gw-a", "stock", "gloves") is not None
-    assert [r["category"] for r in storage.rejected()] == ["store_refused"]
+    assert storage.queries.message("gw-a", "stock", "masks") is not None
+    assert storage.queries.message("gw-a", "stock", "gloves") is not None
+    assert [r["category"] for r in storage.queries.rejected()] == ["store_refused"]
 
 
-def test_tolerant_views_show_what_is_there(storage: SqlStorage) -> None:
+def test_tolerant_views_show_what_is_there(storage: Storage) -> None:
     ingest(
         storage,
         birth("gw-a", 1, community="Riverside"),
@@ -176,63 +176,65 @@ def test_tolerant_views_show_what_is_there(storage: SqlStorage) -> None:
         ),
         data("gw-a", "device-health", key="thermo1", body={"device": "thermo1", "state": "silent"}),
     )
-    stock = {r["item"]: r for r in storage.stock()}
+    stock = {r["item"]: r for r in storage.queries.stock()}
     assert stock["masks"]["on_hand"] is None and stock["masks"]["community"] == "Riverside"
     assert stock["gloves"]["below_reorder"] and stock["gloves"]["days_of_supply"] == 1.5
-    [row] = storage.screenings()
+    [row] = storage.queries.screenings()
     assert row["community"] == "Riverside" and row["lanes"] == 2
     assert row["denied"] == 2 and row["screenings"] is None
-    assert storage.denial_reasons() == [{"community": "Riverside", "reason": "fever", "count": 2}]
-    alerts = storage.alerts()
+    assert storage.queries.denial_reasons() == [
+        {"community": "Riverside", "reason": "fever", "count": 2}
+    ]
+    alerts = storage.queries.alerts()
     assert [a["alert_id"] for a in alerts] == ["a2", "a1", "a4"]
-    assert [a["alert_id"] for a in storage.alerts(kind="fever")] == ["a1"]
-    [gw] = storage.gateways(now=1010.0)
+    assert [a["alert_id"] for a in storage.queries.alerts(kind="fever")] == ["a1"]
+    [gw] = storage.queries.gateways(now=1010.0)
     assert gw["outbox_depth"] == 7 and gw["outbox_oldest_age_s"] == 42.5
     assert gw["devices"] == 1 and gw["devices_unhealthy"] == 1
     assert gw["last_seen_age_s"] == 10.0
 
 
 def test_death_with_current_bdseq_marks_offline_and_stale_death_is_ignored(
-    storage: SqlStorage,
+    storage: Storage,
 ) -> None:
     ingest(storage, birth("gw-a", 4), at=100.0)
-    assert storage.gateways(100.0)[0]["online"] is True
+    assert storage.queries.gateways(100.0)[0]["online"] is True
     ingest(storage, birth("gw-a", 5), at=101.0)  # reconnected before the broker sent the old will
     result = ingest(storage, death("gw-a", 4), at=102.0)
     assert (result.deaths, result.stale_deaths) == (0, 1)
-    [gw] = storage.gateways(102.0)
+    [gw] = storage.queries.gateways(102.0)
     assert gw["online"] is True and gw["stale_deaths"] == 1
     result = ingest(storage, death("gw-a", 5), at=103.0)
     assert result.deaths == 1
-    [gw] = storage.gateways(103.0)
+    [gw] = storage.queries.gateways(103.0)
     assert gw["online"] is False and gw["offline_reason"] == "death"
     # Data after a death does not bring it back: only a birth does.
     ingest(storage, data("gw-a", "stock"), at=104.0)
-    assert storage.gateways(104.0)[0]["online"] is False
+    assert storage.queries.gateways(104.0)[0]["online"] is False
     ingest(storage, birth("gw-a", 6), at=105.0)
-    assert storage.gateways(105.0)[0]["online"] is True
+    assert storage.queries.gateways(105.0)[0]["online"] is True
 
 
-def test_silent_gateway_times_out_after_one_and_a_half_keepalives(storage: SqlStorage) -> None:
+def test_silent_gateway_times_out_after_one_and_a_half_keepalives(storage: Storage) -> None:
     ingest(storage, birth("gw-a", 1, keepalive_s=10), birth("gw-b", 1, keepalive_s=60), at=1000.0)
-    assert storage.sweep(now=1014.9, default_keepalive_s=30) == []
-    assert storage.sweep(now=1015.1, default_keepalive_s=30) == ["gw-a"]
-    gateways = {g["gateway"]: g for g in storage.gateways(1015.1)}
+    assert storage.writer.sweep(now=1014.9, default_keepalive_s=30) == []
+    assert storage.writer.sweep(now=1015.1, default_keepalive_s=30) == ["gw-a"]
+    gateways = {g["gateway"]: g for g in storage.queries.gateways(1015.1)}
     assert gateways["gw-a"]["online"] is False and gateways["gw-a"]["offline_reason"] == "timeout"
     assert gateways["gw-b"]["online"] is True
     # It speaks again: back online.
     ingest(storage, data("gw-a", "heartbeat", key="gateway"), at=1020.0)
-    assert storage.gateways(1020.0)[0]["online"] is True
+    assert storage.queries.gateways(1020.0)[0]["online"] is True
 
 
-def test_migrations_run_once(make_storage: Callable[[], SqlStorage]) -> None:
+def test_migrations_run_once(make_storage: Callable[[], Storage]) -> None:
     first = make_storage()
     ingest(first, data())
     second = make_storage()  # a second monitor on the same database
-    assert second.count_messages() == 1
+    assert second.queries.count_messages() == 1
 
 
-def test_a_slow_heartbeat_named_in_the_birth_stretches_the_timeout(storage: SqlStorage) -> None:
+def test_a_slow_heartbeat_named_in_the_birth_stretches_the_timeout(storage: Storage) -> None:
     ingest(storage, birth("gw-a", 1, keepalive_s=10, heartbeat_s=60), at=1000.0)
-    assert storage.sweep(now=1089.0, default_keepalive_s=30) == []
-    assert storage.sweep(now=1091.0, default_keepalive_s=30) == ["gw-a"]
+    assert storage.writer.sweep(now=1089.0, default_keepalive_s=30) == []
+    assert storage.writer.sweep(now=1091.0, default_keepalive_s=30) == ["gw-a"]

@@ -1,4 +1,9 @@
-"""The monitor's store: SQLite (default) or PostgreSQL, chosen by a URL."""
+"""The monitor's store: SQLite (default) or PostgreSQL, chosen by a URL.
+
+A :class:`Storage` is three parts over one database: the :class:`~.writer.Writer` (the write
+path, one writer), the :class:`~.queries.Queries` (the dashboard's reads) and the backend that
+holds the connections and the :class:`~.dialect.Dialect`.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +11,58 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from cloud_sync.monitor.errors import DatabaseUrlError
-from cloud_sync.monitor.storage.base import ApplyResult, Row, SqlStorage
+from cloud_sync.monitor.storage.backend import Backend, Row
+from cloud_sync.monitor.storage.batch import ApplyResult
+from cloud_sync.monitor.storage.queries import Queries
+from cloud_sync.monitor.storage.writer import Writer
 
-__all__ = ["ApplyResult", "Row", "SqlStorage", "open_storage"]
+__all__ = ["ApplyResult", "Row", "Storage", "open_storage"]
 
 
-def open_storage(url: str, *, rejected_keep: int = 10_000) -> SqlStorage:
+class Storage:
+    def __init__(self, backend: Backend, *, rejected_keep: int = 10_000) -> None:
+        self.backend = backend
+        self.writer = Writer(backend, rejected_keep=rejected_keep)
+        self.queries = Queries(backend)
+
+    @property
+    def description(self) -> str:
+        return self.backend.description
+
+    @property
+    def adopted(self) -> list[str]:
+        return self.backend.adopted
+
+    @property
+    def migrated(self) -> list[str]:
+        return self.backend.migrated
+
+    def close(self) -> None:
+        self.backend.close()
+
+
+def open_storage(url: str, *, rejected_keep: int = 10_000) -> Storage:
     """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or ``postgresql://...``.
 
     A PostgreSQL URL may carry ``?schema=NAME`` (created if missing) to keep the monitor's
     tables apart from others in the same database.
     """
     parts = urlsplit(url)
+    backend: Backend
     if parts.scheme == "sqlite":
-        from cloud_sync.monitor.storage.sqlite import SqliteStorage
+        from cloud_sync.monitor.storage.sqlite import SqliteBackend
 
         path = parts.path[1:] if parts.path.startswith("/") else parts.path
         if not path:
             raise DatabaseUrlError(url, "no file path (sqlite:///monitor.db)")
-        return SqliteStorage(Path(path), rejected_keep=rejected_keep)
-    if parts.scheme in ("postgresql", "postgres"):
-        from cloud_sync.monitor.storage.postgres import PostgresStorage
+        backend = SqliteBackend(Path(path))
+    elif parts.scheme in ("postgresql", "postgres"):
+        from cloud_sync.monitor.storage.postgres import PostgresBackend
 
         query = dict(parse_qsl(parts.query))
         schema = query.pop("schema", None)
         conninfo = urlunsplit(parts._replace(query=urlencode(query)))
-        return PostgresStorage(conninfo, schema=schema, rejected_keep=rejected_keep)
-    raise DatabaseUrlError(url, "use sqlite:///FILE or postgresql://...")
+        backend = PostgresBackend(conninfo, schema=schema)
+    else:
+        raise DatabaseUrlError(url, "use sqlite:///FILE or postgresql://...")
+    return Storage(backend, rejected_keep=rejected_keep)

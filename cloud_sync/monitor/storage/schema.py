@@ -14,24 +14,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from edge.core.migrations import Dialect, Executor, MigrationSet, apply_migrations
+from cloud_sync.monitor.storage.dialect import Dialect, Types
+from edge.core import migrations
+from edge.core.migrations import Executor, MigrationSet, apply_migrations
 
 SET_NAME = "monitor"
 LEGACY_TABLE = "monitor_migrations"
-
-
-@dataclass(frozen=True, slots=True)
-class Types:
-    real: str
-    bigint: str
-    json: str
-    serial: str  # an auto-incrementing integer primary key
-
-
-SQLITE_TYPES = Types("REAL", "INTEGER", "TEXT", "INTEGER PRIMARY KEY AUTOINCREMENT")
-POSTGRES_TYPES = Types("DOUBLE PRECISION", "BIGINT", "JSONB", "BIGSERIAL PRIMARY KEY")
 
 STEPS: list[tuple[str, list[str]]] = [
     (
@@ -126,21 +115,18 @@ def _run_all(sqls: list[str]) -> Callable[[Executor], None]:
     return apply
 
 
-def migrate(
-    conn: Executor, dialect: Dialect, types: Types, legacy_exists: str
-) -> tuple[list[str], list[str]]:
+def migrate(conn: Executor, dialect: Dialect) -> tuple[list[str], list[str]]:
     """Adopt the steps an older monitor recorded, then apply what is missing.
 
-    ``conn`` is in autocommit mode. ``legacy_exists`` is the dialect's query answering one row
-    whose first column is true when ``monitor_migrations`` exists. Returns the step ids
-    adopted and the ``set:step`` names applied.
+    ``conn`` is in autocommit mode. Returns the step ids adopted and the ``set:step`` names
+    applied.
     """
-    adopted = _adopt_legacy(conn, dialect, legacy_exists)
-    applied = apply_migrations(conn, [migration_set(types)], dialect=dialect)
+    adopted = _adopt_legacy(conn, dialect.runner, dialect.legacy_exists)
+    applied = apply_migrations(conn, [migration_set(dialect.types)], dialect=dialect.runner)
     return adopted, applied
 
 
-def _adopt_legacy(conn: Executor, dialect: Dialect, legacy_exists: str) -> list[str]:
+def _adopt_legacy(conn: Executor, dialect: migrations.Dialect, legacy_exists: str) -> list[str]:
     # The runner's own (empty) run creates its record table, under its lock, in its words.
     apply_migrations(conn, [], dialect=dialect)
     p = dialect.param

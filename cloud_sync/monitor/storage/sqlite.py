@@ -1,4 +1,4 @@
-"""The monitor's store on SQLite: one writer connection (WAL), one reader connection."""
+"""The monitor's store on SQLite: its dialect, one writer connection (WAL), one reader."""
 
 from __future__ import annotations
 
@@ -8,41 +8,71 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from cloud_sync.monitor.storage.base import Cursor, SqlStorage
-from cloud_sync.monitor.storage.schema import SQLITE_TYPES, migrate
+from cloud_sync.monitor.storage.backend import Cursor
+from cloud_sync.monitor.storage.dialect import VALUE_ERRORS, Dialect, Members, Types
+from cloud_sync.monitor.storage.schema import migrate
 from edge.core import migrations
 from edge.core.sqlite import Synchronous, connect
 
-LEGACY_EXISTS = (
-    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'monitor_migrations'"
+
+def _text_at(name: str) -> str:
+    return f"json_extract(m.envelope, '$.body.{name}')"
+
+
+def _number_at(name: str) -> str:
+    return (
+        f"CASE WHEN json_type(m.envelope, '$.body.{name}') IN ('integer', 'real')"
+        f" THEN json_extract(m.envelope, '$.body.{name}') END"
+    )
+
+
+def _members_of(name: str) -> Members:
+    return Members(
+        join=f"CROSS JOIN json_each(m.envelope, '$.body.{name}') AS r",
+        key="r.key",
+        value="r.value",
+        condition=(
+            f"json_type(m.envelope, '$.body.{name}') = 'object' AND r.type IN ('integer', 'real')"
+        ),
+    )
+
+
+SQLITE = Dialect(
+    name="sqlite",
+    runner=migrations.SQLITE,
+    types=Types("REAL", "INTEGER", "TEXT", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+    legacy_exists=(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'monitor_migrations'"
+    ),
+    greatest="MAX",
+    json_param="?",
+    text_at=_text_at,
+    number_at=_number_at,
+    members_of=_members_of,
+    # TOTAL is SQLite's SUM that returns a float and never raises "integer overflow".
+    wide_sum=lambda expr: f"TOTAL({expr})",
+    data_errors=(*VALUE_ERRORS, sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError),
 )
 
 
-class SqliteStorage(SqlStorage):
-    rewrites = (("GREATEST(", "MAX("), ("?::jsonb", "?"))
+class SqliteBackend:
+    dialect = SQLITE
 
-    def __init__(
-        self,
-        path: Path | str,
-        *,
-        synchronous: Synchronous = "NORMAL",
-        rejected_keep: int = 10_000,
-    ) -> None:
-        super().__init__(rejected_keep=rejected_keep)
+    def __init__(self, path: Path | str, *, synchronous: Synchronous = "NORMAL") -> None:
         self.path = Path(path)
         self.description = f"sqlite:///{self.path}"
+        self.closed = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # NORMAL in WAL mode never corrupts; a power cut may lose the last batches, which the
         # gateways' outboxes would not re-send, so FULL is there for those who want it.
         self._writer = connect(self.path, synchronous=synchronous)
-        self.adopted, self.migrated = migrate(
-            self._writer, migrations.SQLITE, SQLITE_TYPES, LEGACY_EXISTS
-        )
+        self.adopted, self.migrated = migrate(self._writer, SQLITE)
         self._reader = connect(self.path, synchronous=synchronous, read_only=True)
         self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
 
     @contextlib.contextmanager
-    def _write_transaction(self) -> Iterator[Cursor]:
+    def write_transaction(self) -> Iterator[Cursor]:
         with self._write_lock:
             cur = self._writer.cursor()
             cur.execute("BEGIN IMMEDIATE")
@@ -54,31 +84,9 @@ class SqliteStorage(SqlStorage):
             cur.execute("COMMIT")
 
     @contextlib.contextmanager
-    def _read_cursor(self) -> Iterator[Cursor]:
+    def read_cursor(self) -> Iterator[Cursor]:
         with self._read_lock:
             yield self._reader.cursor()
-
-    def json_text(self, name: str) -> str:
-        return f"json_extract(m.envelope, '$.body.{name}')"
-
-    def json_num(self, name: str) -> str:
-        return (
-            f"CASE WHEN json_type(m.envelope, '$.body.{name}') IN ('integer', 'real')"
-            f" THEN json_extract(m.envelope, '$.body.{name}') END"
-        )
-
-    def json_members(self, name: str) -> tuple[str, str, str, str]:
-        return (
-            f"CROSS JOIN json_each(m.envelope, '$.body.{name}') AS r",
-            "r.key",
-            "r.value",
-            f"json_type(m.envelope, '$.body.{name}') = 'object' AND r.type IN ('integer', 'real')",
-        )
-
-    def is_data_error(self, exc: BaseException) -> bool:
-        return super().is_data_error(exc) or isinstance(
-            exc, sqlite3.IntegrityError | sqlite3.DataError | sqlite3.InterfaceError
-        )
 
     def close(self) -> None:
         self.closed = True

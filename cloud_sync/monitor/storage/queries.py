@@ -1,0 +1,205 @@
+"""The query catalogue: every read the dashboard, the REST API and /metrics make.
+
+Reads use the backend's reader connection, never the writer's, so they do not wait behind a
+batch. Sums are made in SQL from the latest revision of each message; the shaping of rows for
+people is in :mod:`.views`.
+"""
+
+# ruff: noqa: S608 - the queries are built from the dialect's constant fragments; values are always parameters
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from cloud_sync.monitor.errors import StorageError
+from cloud_sync.monitor.storage import views
+from cloud_sync.monitor.storage.backend import Backend, Row
+
+WINDOW_COUNTS = ("screenings", "admitted", "denied", "rechecks", "overrides")
+
+
+class Queries:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.dialect = backend.dialect
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        if self.backend.closed:
+            raise StorageError("reading", RuntimeError(f"{self.backend.description} is closed"))
+        try:
+            with self.backend.read_cursor() as cur:
+                cur.execute(sql, params)
+                names = [col[0] for col in cur.description]
+                return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        except Exception as exc:
+            raise StorageError("reading", exc) from exc
+
+    def _latest_bodies(self, stream: str) -> list[Row]:
+        p = self.dialect.param
+        rows = self._rows(
+            "SELECT m.gateway, COALESCE(g.community, m.gateway) AS community, m.key, m.rev,"
+            " m.at, m.clock_synced, m.envelope, m.received_at FROM messages m"
+            f" LEFT JOIN gateways g ON g.gateway = m.gateway WHERE m.stream = {p}"
+            " ORDER BY m.gateway, m.key",
+            (stream,),
+        )
+        for row in rows:
+            row["body"] = views.body_of(views.body_of(row.pop("envelope")).get("body"))
+            row["clock_synced"] = bool(row["clock_synced"])
+        return rows
+
+    def gateways(self, now: float) -> list[Row]:
+        gateways = self._rows("SELECT * FROM gateways ORDER BY gateway")
+        heartbeats: dict[str, Row] = {}
+        for row in self._latest_bodies("heartbeat"):
+            held = heartbeats.get(row["gateway"])
+            if held is None or row["received_at"] > held["received_at"]:
+                heartbeats[row["gateway"]] = row
+        streams = {
+            row["gateway"]: row
+            for row in self._rows(
+                "SELECT gateway, SUM(received) AS received, SUM(gaps) AS gaps,"
+                " SUM(late) AS late FROM streams GROUP BY gateway"
+            )
+        }
+        devices: Counter[str] = Counter()
+        unhealthy: Counter[str] = Counter()
+        for row in self._latest_bodies("device-health"):
+            devices[row["gateway"]] += 1
+            if not views.healthy(str(row["body"].get("state", ""))):
+                unhealthy[row["gateway"]] += 1
+        return [
+            views.gateway_row(
+                gw,
+                now,
+                heartbeats.get(name),
+                streams.get(name, {}),
+                (devices[name], unhealthy[name]),
+            )
+            for gw in gateways
+            for name in (gw["gateway"],)
+        ]
+
+    def screenings(self, since: str | None = None, community: str | None = None) -> list[Row]:
+        """Sums per community and window (over lanes) from the latest revision of each window."""
+        d = self.dialect
+        where = ["m.stream = 'lane-window'"]
+        params: list[Any] = []
+        window = d.text_at("window_start")
+        if since:
+            where.append(f"{window} >= {d.param}")
+            params.append(since)
+        if community:
+            where.append(f"COALESCE(g.community, m.gateway) = {d.param}")
+            params.append(community)
+        sums = ", ".join(f"SUM({d.number_at(name)}) AS {name}" for name in WINDOW_COUNTS)
+        rows = self._rows(
+            f"SELECT COALESCE(g.community, m.gateway) AS community, {window} AS window_start,"
+            f" COUNT(*) AS lanes, {sums} FROM messages m"
+            " LEFT JOIN gateways g ON g.gateway = m.gateway"
+            f" WHERE {' AND '.join(where)}"
+            " GROUP BY 1, 2 ORDER BY 2, 1",
+            params,
+        )
+        for row in rows:
+            for name in WINDOW_COUNTS:
+                row[name] = views.whole(row[name])
+        return rows
+
+    def _object_sums(self, member: str, label: str, since: str | None) -> list[Row]:
+        d = self.dialect
+        members = d.members_of(member)
+        params: list[Any] = []
+        where = f"m.stream = 'lane-window' AND {members.condition}"
+        if since:
+            where += f" AND {d.text_at('window_start')} >= {d.param}"
+            params.append(since)
+        rows = self._rows(
+            f"SELECT COALESCE(g.community, m.gateway) AS community, {members.key} AS {label},"
+            f" SUM({members.value}) AS count FROM messages m {members.join}"
+            f" LEFT JOIN gateways g ON g.gateway = m.gateway WHERE {where}"
+            " GROUP BY 1, 2 ORDER BY 1, 3 DESC",
+            params,
+        )
+        for row in rows:
+            row["count"] = views.whole(row["count"])
+        return rows
+
+    def denial_reasons(self, since: str | None = None) -> list[Row]:
+        return self._object_sums("denied_by_reason", "reason", since)
+
+    def temperatures(self, since: str | None = None) -> list[Row]:
+        return self._object_sums("temperature_histogram", "bucket", since)
+
+    def stock(self) -> list[Row]:
+        out = [views.stock_row(row) for row in self._latest_bodies("stock")]
+        out.sort(key=lambda r: (r["item"], r["gateway"]))
+        return out
+
+    def alerts(self, open_only: bool = True, kind: str | None = None) -> list[Row]:
+        out = []
+        for row in self._latest_bodies("alert"):
+            alert = views.alert_row(row)
+            if open_only and alert["state"] in views.CLOSED_ALERT_STATES:
+                continue
+            if kind and kind.lower() not in alert["kind"].lower():
+                continue
+            out.append(alert)
+        out.sort(key=views.alert_order)
+        return out
+
+    def devices(self) -> list[Row]:
+        return [views.device_row(row) for row in self._latest_bodies("device-health")]
+
+    def rejected(self, limit: int = 100) -> list[Row]:
+        return self._rows(
+            "SELECT id, topic, category, reason, sample, size, received_at FROM rejected"
+            f" ORDER BY id DESC LIMIT {self.dialect.param}",
+            (limit,),
+        )
+
+    def acks(self, gateway: str | None = None, limit: int = 100) -> list[Row]:
+        p = self.dialect.param
+        sql = "SELECT gateway, command, key, rev, body, at, received_at FROM command_acks"
+        params: list[Any] = []
+        if gateway:
+            sql += f" WHERE gateway = {p}"
+            params.append(gateway)
+        rows = self._rows(sql + f" ORDER BY received_at DESC LIMIT {p}", [*params, limit])
+        for row in rows:
+            row["body"] = views.body_of(row["body"])
+        return rows
+
+    def totals(self) -> Row:
+        counts = self._rows(
+            "SELECT (SELECT COUNT(*) FROM messages) AS messages,"
+            " (SELECT COUNT(*) FROM gateways) AS gateways,"
+            " (SELECT COUNT(*) FROM gateways WHERE online = 1) AS gateways_online,"
+            " (SELECT COUNT(*) FROM rejected) AS rejected_kept,"
+            " (SELECT COALESCE(SUM(gaps), 0) FROM streams) AS seq_gaps,"
+            " (SELECT COALESCE(SUM(received), 0) FROM streams) AS received"
+        )[0]
+        return {name: int(value) for name, value in counts.items()}
+
+    def count_messages(self, stream: str | None = None) -> int:
+        if stream is None:
+            return int(self._rows("SELECT COUNT(*) AS n FROM messages")[0]["n"])
+        sql = f"SELECT COUNT(*) AS n FROM messages WHERE stream = {self.dialect.param}"
+        return int(self._rows(sql, (stream,))[0]["n"])
+
+    def message(self, gateway: str, stream: str, key: str) -> Row | None:
+        p = self.dialect.param
+        rows = self._rows(
+            "SELECT gateway, stream, key, rev, seq, at, clock_synced, envelope, received_at"
+            f" FROM messages WHERE gateway = {p} AND stream = {p} AND key = {p}",
+            (gateway, stream, key),
+        )
+        if not rows:
+            return None
+        rows[0]["body"] = views.body_of(views.body_of(rows[0].pop("envelope")).get("body"))
+        return rows[0]
+
+    def ping(self) -> None:
+        self._rows("SELECT 1 AS one")

@@ -1,0 +1,125 @@
+"""What the dashboard shows of a stored body: pure functions over rows, no SQL.
+
+Rows come from :mod:`.queries` with the message's ``body`` already parsed. Every function here
+reads a body defensively: a database may hold rows stored before the centre validated bodies.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from cloud_sync.monitor.storage.backend import Row
+
+SEVERITY_RANK = {
+    "critical": 0,
+    "emergency": 0,
+    "high": 1,
+    "error": 1,
+    "major": 1,
+    "warning": 2,
+    "medium": 2,
+    "minor": 3,
+    "low": 3,
+    "info": 4,
+}
+CLOSED_ALERT_STATES = ("resolved", "closed", "cleared")
+HEALTHY_DEVICE_STATES = ("connected", "ok", "online", "available")
+
+
+def body_of(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        value = json.loads(value)
+    return value if isinstance(value, dict) else {}
+
+
+def number(value: Any) -> float | int | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def whole(value: Any) -> Any:
+    """A sum as an int when it is a whole number (SUM over JSON numbers comes back a float)."""
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return int(value)
+    return value
+
+
+def healthy(state: str) -> bool:
+    return state.lower() in HEALTHY_DEVICE_STATES
+
+
+def stock_row(row: Row) -> Row:
+    body = row["body"]
+    on_hand = number(body.get("on_hand"))
+    reorder = number(body.get("reorder_point"))
+    return {
+        "gateway": row["gateway"],
+        "community": row["community"],
+        "item": str(body.get("item") or row["key"]),
+        "on_hand": on_hand,
+        "unit": body.get("unit") if isinstance(body.get("unit"), str) else None,
+        "days_of_supply": number(body.get("days_of_supply")),
+        "reorder_point": reorder,
+        "below_reorder": on_hand is not None and reorder is not None and on_hand <= reorder,
+        "at": row["at"],
+    }
+
+
+def alert_row(row: Row) -> Row:
+    body = row["body"]
+    severity = str(body.get("severity") or "unknown").lower()
+    return {
+        "gateway": row["gateway"],
+        "community": row["community"],
+        "alert_id": str(body.get("alert_id") or row["key"]),
+        "kind": str(body.get("kind") or ""),
+        "subject": body.get("subject"),
+        "severity": severity,
+        "urgency": SEVERITY_RANK.get(severity, 5),
+        "state": str(body.get("state") or "open").lower(),
+        "message": body.get("message"),
+        "at": row["at"],
+    }
+
+
+def alert_order(row: Row) -> tuple[int, bool, str]:
+    # Most severe first; within a severity, unacknowledged before acknowledged, oldest first.
+    return (row["urgency"], row["state"] == "acknowledged", row["at"])
+
+
+def device_row(row: Row) -> Row:
+    body = row["body"]
+    state = str(body.get("state") or "unknown")
+    return {
+        "gateway": row["gateway"],
+        "community": row["community"],
+        "device": str(body.get("device") or row["key"]),
+        "kind": body.get("kind"),
+        "state": state,
+        "healthy": healthy(state),
+        "reason": body.get("reason"),
+        "at": row["at"],
+    }
+
+
+def gateway_row(
+    gw: Row, now: float, beat: Row | None, counted: Row, devices: tuple[int, int]
+) -> Row:
+    """One gateway's row with its latest heartbeat, stream counters and device health."""
+    name = gw["gateway"]
+    gw["online"] = bool(gw["online"])
+    gw["community"] = gw["community"] or name
+    gw["last_seen_age_s"] = round(max(now - gw["last_seen"], 0.0), 3)
+    body = beat["body"] if beat else {}
+    gw["outbox_depth"] = number(body.get("outbox_depth"))
+    gw["outbox_oldest_age_s"] = number(body.get("outbox_oldest_age_s"))
+    gw["uptime_s"] = number(body.get("uptime_s"))
+    gw["heartbeat_at"] = beat["at"] if beat else None
+    gw["messages_received"] = int(counted.get("received") or 0)
+    gw["seq_gaps"] = int(counted.get("gaps") or 0)
+    gw["seq_late"] = int(counted.get("late") or 0)
+    gw["devices"], gw["devices_unhealthy"] = devices
+    return gw
