@@ -8,14 +8,16 @@ use a plain-text test format, ``TEST:<colour>:<resident>``, read by :class:`Colo
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from edge.checkpoint.checkpoint import Checkpoint
 from edge.checkpoint.schema import MIGRATIONS
 from edge.checkpoint.settings import CheckpointSettings, DeviceSpec, LaneSettings
-from edge.core.bus import Bus
-from edge.core.events import ScreeningDecided
+from edge.core.bus import Bus, Subscription
+from edge.core.events import ScreeningDecided, ScreeningRecorded
 from edge.core.store import Store
 from edge.rules.policy import Policy
 from edge.rules.policy_file import write_policy_file
@@ -27,7 +29,7 @@ from firmware_interfaces.events import (
     FrameRejected,
     TemperatureReading,
 )
-from tests.waiting import next_of
+from tests.waiting import next_of, until
 
 
 class ColourVerifier:
@@ -53,6 +55,28 @@ DEVICES = [
     DeviceSpec("south-thermometer", "south", "thermometer", "serial"),
     DeviceSpec("south-scanner", "south", "scanner", "serial"),
 ]
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A decision and the id it was recorded under."""
+
+    decided: ScreeningDecided
+    screening_id: int
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.decided, name)
+
+
+async def screened(sub: Subscription) -> Screened:
+    """The next decision on ``sub``, once it is recorded."""
+    decided = await next_of(sub, ScreeningDecided)
+    assert isinstance(decided, ScreeningDecided)
+    recorded = await until(
+        sub, lambda e: isinstance(e, ScreeningRecorded) and e.key == decided.key
+    )
+    assert isinstance(recorded, ScreeningRecorded)
+    return Screened(decided, recorded.screening_id)
 
 
 class Gate:
@@ -93,8 +117,8 @@ class Gate:
 
     async def screen(
         self, lane: str, *, colour: str = "green", temperature: float | None = 36.6
-    ) -> ScreeningDecided:
-        """One resident: a reading (unless None) and a scan on ``lane``; the decision made."""
+    ) -> Screened:
+        """One resident: a reading (unless None) and a scan on ``lane``; decided and recorded."""
         self._residents += 1
         sub = self.bus.subscribe()
         try:
@@ -102,9 +126,7 @@ class Gate:
                 self.checkpoint.handle(f"{lane}-thermometer", TemperatureReading(temperature))
             code = f"TEST:{colour}:resident-{self._residents}"
             self.checkpoint.handle(f"{lane}-scanner", CodeScanned(code))
-            decided = await next_of(sub, ScreeningDecided)
-            assert isinstance(decided, ScreeningDecided)
-            return decided
+            return await screened(sub)
         finally:
             sub.close()
 

@@ -45,7 +45,7 @@ from edge.core.events import (
     AlertChanged,
     DecisionOverridden,
     DeviceStatus,
-    ScreeningDecided,
+    ScreeningRecorded,
     StockChanged,
 )
 from edge.core.store import Store
@@ -215,7 +215,7 @@ class UplinkService:
         s = self.settings
         while True:
             event = await subscription.get()
-            if isinstance(event, ScreeningDecided):
+            if isinstance(event, ScreeningRecorded):
                 self._tick_now.set()
             elif isinstance(event, DecisionOverridden):
                 doubt = not self.synced

@@ -20,7 +20,8 @@ from edge.checkpoint.records import ScreeningRecords
 from edge.checkpoint.service import DeviceView, LaneView, ScreeningView
 from edge.checkpoint.settings import CheckpointSettings, DeviceSpec
 from edge.core.bus import Bus
-from edge.core.events import Outcome
+from edge.core.events import Outcome, StorageStatus
+from edge.core.storage_health import StorageHealth
 from edge.core.store import Store
 from edge.rules.policy import Policy
 from edge.verify.base import VerifierChain
@@ -46,6 +47,8 @@ class Checkpoint:
     ) -> None:
         self._bus = bus
         self._clock = clock
+        self._store = store
+        self._counts_loaded = False
         self._retention_s = retention_days * 86400
         self.records = ScreeningRecords(store, bus, clock)
         self.device_board = DeviceBoard(devices, store, bus, clock)
@@ -62,7 +65,26 @@ class Checkpoint:
 
     async def start(self) -> None:
         """Load what the page needs from memory (today's counts) once the store is open."""
-        await self.records.load_counts()
+        self._counts_loaded = await self.records.load_counts()
+
+    # -- the storage ----------------------------------------------------------------------------
+    def storage_status(self) -> StorageStatus:
+        h = self._store.health
+        problem = h.problem.value if h.problem else None
+        unrecorded = self.records.unrecorded
+        return StorageStatus(h.ok, problem, h.what, h.advice, h.path, unrecorded, self._clock())
+
+    def storage_changed(self, health: StorageHealth) -> None:
+        """The store's health changed (call on the loop): tell the page; catch up when good."""
+        self._bus.publish(self.storage_status())
+        if health.ok:
+            asyncio.get_running_loop().create_task(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        if not self._counts_loaded:
+            self._counts_loaded = await self.records.load_counts()
+        if await self.records.retry_unrecorded():
+            self._bus.publish(self.storage_status())
 
     # -- CheckpointService -------------------------------------------------------------------
     @property
@@ -122,17 +144,24 @@ class Checkpoint:
 
     # -- background work ---------------------------------------------------------------------
     async def run(self) -> None:
-        """Periodic chores: flush rejected-input counts, purge personal data."""
+        """Periodic chores: flush rejected-input counts, purge personal data, record what
+        waited for the storage."""
         last_purge = 0.0
         try:
             while True:
                 self.device_board.flush_rejected()
+                if self.records.unrecorded and self._store.health.ok:
+                    await self._catch_up()
                 now = self._clock()
-                if now - last_purge > 3600:
+                if now - last_purge > 3600 and self._store.health.ok:
                     last_purge = now
-                    purged = await self.records.purge_personal(now - self._retention_s)
-                    if purged:
-                        log.info("purged personal fields of %d old screenings", purged)
+                    try:
+                        purged = await self.records.purge_personal(now - self._retention_s)
+                    except Exception as exc:  # the storage failed meanwhile: next hour
+                        log.warning("personal data not purged this time: %s", exc)
+                    else:
+                        if purged:
+                            log.info("purged personal fields of %d old screenings", purged)
                 await asyncio.sleep(_CHORES_S)
         finally:
             self.device_board.flush_rejected()

@@ -1,8 +1,8 @@
 """The lanes: device events in, screenings decided.
 
 Runs on one event loop. A scan is verified, paired with a temperature (or times out into a
-visible incomplete), decided by the admission policy, and handed to the records to commit and
-announce. Nothing here waits for the disk: recording runs as a task of its own.
+visible incomplete), decided by the admission policy, and handed to the records, which announce
+it at once and record it in a task of its own: nothing here waits for the disk.
 """
 
 from __future__ import annotations
@@ -184,6 +184,7 @@ class Lanes:
             ),
         )
         record = q.NewScreening(
+            key=self._records.new_key(),
             lane=lane.id,
             decided_at=now,
             outcome=decision.outcome.value,
@@ -199,15 +200,9 @@ class Lanes:
             resident_id=verdict.subject if verdict else None,
             raw_code=scan.raw if scan else None,
         )
-        task = asyncio.get_running_loop().create_task(self._record(record))
+        task = self._records.decided(record)
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
-
-    async def _record(self, record: q.NewScreening) -> None:
-        try:
-            await self._records.record(record)
-        except Exception:
-            log.exception("could not record a screening on lane %s", record.lane)
 
     # -- shutting down -----------------------------------------------------------------------
     async def settle_everything(self) -> None:

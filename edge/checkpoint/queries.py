@@ -15,6 +15,7 @@ import sqlite_utils
 
 @dataclass(frozen=True, slots=True)
 class NewScreening:
+    key: str  # the decision's own id (unique): recording it twice makes one row
     lane: str
     decided_at: float
     outcome: str
@@ -32,11 +33,14 @@ class NewScreening:
 
 
 def insert_screening(db: sqlite_utils.Database, s: NewScreening) -> int:
-    cur = db.execute(
-        "INSERT INTO screenings (lane, decided_at, outcome, reason, rule, policy_version,"
-        " temperature, code_type, code_status, code_valid, failed_step, complete,"
-        " resident_id, raw_code) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    """Record ``s`` (once: a second call with the same key returns the first row's id)."""
+    db.execute(
+        "INSERT INTO screenings (decision_key, lane, decided_at, outcome, reason, rule,"
+        " policy_version, temperature, code_type, code_status, code_valid, failed_step, complete,"
+        " resident_id, raw_code) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT (decision_key) DO NOTHING",
         (
+            s.key,
             s.lane,
             s.decided_at,
             s.outcome,
@@ -53,13 +57,13 @@ def insert_screening(db: sqlite_utils.Database, s: NewScreening) -> int:
             s.raw_code,
         ),
     )
-    rowid = cur.lastrowid
-    assert rowid is not None
-    return rowid
+    row = db.execute("SELECT id FROM screenings WHERE decision_key = ?", [s.key]).fetchone()
+    return int(row[0])
 
 
 _SCREENING_COLUMNS = (
-    "s.id, s.lane, s.decided_at, s.outcome, s.reason, s.rule, s.temperature, s.code_type,"
+    "s.id, COALESCE(s.decision_key, 'id-' || s.id) AS decision_key, s.lane, s.decided_at,"
+    " s.outcome, s.reason, s.rule, s.temperature, s.code_type,"
     " s.code_status, s.complete, s.overridden_to,"
     " (SELECT user FROM overrides o WHERE o.screening_id = s.id ORDER BY o.id DESC LIMIT 1)"
     " AS override_user,"
@@ -119,13 +123,15 @@ def list_overrides(db: sqlite_utils.Database, screening_id: int | None) -> list[
     )
 
 
-def outcome_counts(db: sqlite_utils.Database, since: float) -> collections.Counter[tuple[str, str]]:
-    """``(lane, outcome in force) -> decisions`` decided since ``since``."""
+def outcome_counts(
+    db: sqlite_utils.Database, since: float, before: float
+) -> collections.Counter[tuple[str, str]]:
+    """``(lane, outcome in force) -> decisions`` decided in ``[since, before)``."""
     counts: collections.Counter[tuple[str, str]] = collections.Counter()
     for row in db.query(
         "SELECT lane, COALESCE(overridden_to, outcome) AS outcome, COUNT(*) AS n"
-        " FROM screenings WHERE decided_at >= ? GROUP BY 1, 2",
-        [since],
+        " FROM screenings WHERE decided_at >= ? AND decided_at < ? GROUP BY 1, 2",
+        [since, before],
     ):
         counts[row["lane"], row["outcome"]] = row["n"]
     return counts

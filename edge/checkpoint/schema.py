@@ -70,3 +70,11 @@ def create_device_events(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX device_events_device ON device_events (device, at)")
+
+
+@MIGRATIONS.step("add_decision_key")
+def add_decision_key(db: sqlite_utils.Database) -> None:
+    # A decision is named when it is made, before it is recorded; recording it again after a
+    # storage failure must not make a second row.
+    db.execute("ALTER TABLE screenings ADD COLUMN decision_key TEXT")
+    db.execute("CREATE UNIQUE INDEX screenings_decision_key ON screenings (decision_key)")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from edge.core.bus import Bus
-from edge.core.events import Outcome
+from edge.core.events import Outcome, StorageStatus
 
 
 class ServiceError(Exception):
@@ -33,6 +33,7 @@ class InvalidRequestError(ServiceError):
 @dataclass(frozen=True, slots=True)
 class ScreeningView:
     id: int
+    key: str  # the decision's own id (as in ScreeningDecided)
     lane: str
     decided_at: float  # epoch seconds
     outcome: Outcome  # the outcome in force (after any override)
@@ -98,6 +99,10 @@ class CheckpointService(Protocol):
         ...
 
     def devices(self) -> list[DeviceView]: ...
+
+    def storage_status(self) -> StorageStatus:
+        """Whether decisions are being recorded, and how many wait in memory (no disk read)."""
+        ...
 
     def policy(self) -> dict[str, Any]:
         """The admission policy in force, as plain data (with its version and source)."""

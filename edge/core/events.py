@@ -3,6 +3,11 @@
 These travel on the in-process :class:`edge.core.bus.Bus`. They are notifications: the store
 is the source of truth, so a part that needs every record (the uplink's aggregates, say) reads
 the store and uses these only as a prompt.
+
+A screening is announced twice: :class:`ScreeningDecided` the moment the lane decides (the page
+shows it at once, whatever the storage's speed), then :class:`ScreeningRecorded` when its row is
+committed, or :class:`ScreeningNotRecorded` when the storage cannot take it (it is kept in memory
+and recorded when the storage is back, and the page says so meanwhile).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ class ScreeningPending:
 
 @dataclass(frozen=True, slots=True)
 class ScreeningDecided:
-    screening_id: int
+    key: str  # the decision's own id, from the moment it is made (before it is recorded)
     lane: str
     at: float  # epoch seconds
     outcome: Outcome
@@ -40,6 +45,39 @@ class ScreeningDecided:
     code_type: str | None
     code_status: str | None
     complete: bool  # False: a lone scan or reading that timed out
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningRecorded:
+    """The decision ``key`` is committed as screening ``screening_id`` (it can be overridden)."""
+
+    key: str
+    screening_id: int
+    lane: str
+    at: float  # when it was decided
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningNotRecorded:
+    """The storage could not take decision ``key``; ``kept``: it waits in memory for a retry."""
+
+    key: str
+    lane: str
+    reason: str
+    kept: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StorageStatus:
+    """Whether the gateway's storage can record; what is wrong and what to do, in words."""
+
+    ok: bool
+    problem: str | None  # "full", "read-only", "io-error", "cannot-open"
+    what: str
+    advice: str
+    path: str
+    unrecorded: int  # decisions shown but waiting in memory to be recorded
+    at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +142,9 @@ class PolicyChanged:
 GatewayEvent = (
     ScreeningPending
     | ScreeningDecided
+    | ScreeningRecorded
+    | ScreeningNotRecorded
+    | StorageStatus
     | DecisionOverridden
     | DeviceStatus
     | DeviceInputRejected

@@ -29,6 +29,7 @@ from edge.config.loader import load_policy_file
 from edge.config.models import MqttDeviceConfig
 from edge.core.bus import Bus
 from edge.core.migrations import MigrationSet
+from edge.core.storage_health import StorageHealth
 from edge.core.store import Store
 from edge.runtime.devices import DeviceRunner, build_runners
 from edge.runtime.metrics import (
@@ -38,6 +39,7 @@ from edge.runtime.metrics import (
     uplink_metrics,
 )
 from edge.runtime.mqtt_devices import run_mqtt_devices
+from edge.runtime.supervisor import Supervisor
 from edge.verify.base import Verifier, VerifierChain
 from edge.verify.community_pass import CommunityPassError
 from edge.verify.community_pass import build_verifier as build_community_pass
@@ -69,6 +71,7 @@ class Gateway:
         self.clock = clock
         self.policy = load_policy_file(config.checkpoint.policy_file)
         self.bus = Bus()
+        self.supervisor = Supervisor(clock)
         self.verifier = build_verifiers(config, source)
         self.store = Store(
             config.db_path, self.migrations(), synchronous=config.storage.synchronous
@@ -101,7 +104,13 @@ class Gateway:
             else None
         )
         try:
-            self.app = create_app(config.web, self.checkpoint, routers=self.routers(), clock=clock)
+            self.app = create_app(
+                config.web,
+                self.checkpoint,
+                routers=self.routers(),
+                parts=self.supervisor.status,
+                clock=clock,
+            )
         except WebConfigError as exc:
             raise ConfigError(exc.path or source, [(exc.key, exc.problem)]) from None
         self.web = WebServer(self.app, config.web)
@@ -136,8 +145,18 @@ class Gateway:
         return sets
 
     async def run(self, *, ready: asyncio.Event | None = None) -> None:
-        """Run until cancelled. ``ready`` is set once the web page is serving."""
-        self.store.open()
+        """Run until cancelled. ``ready`` is set once the web page is serving.
+
+        A data folder that is full, read-only or failing does not stop the gate: the store
+        comes up without its file and keeps trying, and the page says so.
+        """
+        loop = asyncio.get_running_loop()
+
+        def storage_changed(health: StorageHealth) -> None:  # on the writer's thread
+            loop.call_soon_threadsafe(self.checkpoint.storage_changed, health)
+
+        self.store.add_health_listener(storage_changed)
+        self.store.start()
         try:
             await self.checkpoint.start()
             async with asyncio.TaskGroup() as tasks:
@@ -163,10 +182,11 @@ class Gateway:
             ("checkpoint-chores", checkpoint.run()),
             ("web", self.web.run()),
         ]
+        # Parts that may fail without stopping the gate: restarted, never fatal.
         if self.storeroom is not None:
-            tasks.append(("storeroom", self.storeroom.run()))
+            tasks.append(("storeroom", self.supervisor.run("storeroom", self.storeroom.run)))
         if self.uplink is not None:
-            tasks.append(("uplink", self.uplink.run()))
+            tasks.append(("uplink", self.supervisor.run("uplink", self.uplink.run)))
         mqtt_devices = [d for d in self.config.devices if isinstance(d, MqttDeviceConfig)]
         if mqtt_devices:
             tasks.append(

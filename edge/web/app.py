@@ -23,12 +23,15 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from edge.checkpoint.service import CheckpointService
+from edge.core.storage_health import StorageUnavailableError
 from edge.web import live, pages, routes_auth, routes_screenings, routes_status
 from edge.web.auth import Authenticator
 from edge.web.settings import WebSettings
@@ -70,12 +73,14 @@ def create_app(
     *,
     routers: Sequence[APIRouter] = (),
     nav_links: Sequence[tuple[str, str]] | None = None,
+    parts: Callable[[], dict[str, dict[str, Any]]] = dict,
     clock: Callable[[], float] = time.time,
     environ: Mapping[str, str] = os.environ,
 ) -> FastAPI:
     """Build the app. Raises :class:`edge.web.errors.WebConfigError` (naming the key) when the
     users file or the session secret is missing or unusable: no page without logins.
 
+    ``parts`` tells ``/healthz`` how the gateway's restartable parts (uplink, storeroom) are.
     ``routers`` (the storeroom's, the uplink's) are mounted as given; ``nav_links`` are
     ``(label, href)`` pairs for the page's menu; by default ``/storeroom`` is linked when a
     mounted router serves it.
@@ -94,9 +99,11 @@ def create_app(
     )
     app.state.settings = settings
     app.state.service = service
+    app.state.parts = parts
     app.state.authenticator = Authenticator(settings, accounts, secret, clock=clock)
     app.state.live = live.LiveHub()
 
+    app.add_exception_handler(StorageUnavailableError, _storage_unavailable)
     app.include_router(pages.create_router(nav_links))
     app.include_router(routes_auth.create_router())
     app.include_router(routes_screenings.create_router())
@@ -107,6 +114,13 @@ def create_app(
     static = Path(str(resources.files("edge.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static), name="static")
     return app
+
+
+async def _storage_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StorageUnavailableError)
+    health = exc.health
+    detail = f"{health.what}: {health.advice}" if health.what else str(exc)
+    return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "10"})
 
 
 def close_live_streams(app: FastAPI) -> None:

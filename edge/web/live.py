@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from edge.checkpoint.service import CheckpointService
+from edge.core.storage_health import StorageUnavailableError
 from edge.web.auth import CurrentUser
 from edge.web.deps import Service, Settings
 from edge.web.views import event_json, plain
@@ -45,10 +46,13 @@ def sse(data: dict[str, Any]) -> bytes:
 async def snapshot(service: CheckpointService, limit: int) -> dict[str, Any]:
     """What the page shows, read off the event loop (the lanes' latest and the recent list)."""
     lanes = service.lanes()
-    pages = await asyncio.gather(
-        service.list_screenings(limit=limit),
-        *(service.list_screenings(lane=lane.id, limit=1) for lane in lanes),
-    )
+    try:
+        pages = await asyncio.gather(
+            service.list_screenings(limit=limit),
+            *(service.list_screenings(lane=lane.id, limit=1) for lane in lanes),
+        )
+    except StorageUnavailableError:  # the page still shows the lanes, and says why
+        pages = [[] for _ in range(len(lanes) + 1)]
     recent, per_lane = pages[0], pages[1:]
     latest = {
         lane.id: plain(rows[0]) if rows else None
@@ -60,6 +64,7 @@ async def snapshot(service: CheckpointService, limit: int) -> dict[str, Any]:
         "latest": latest,
         "screenings": [plain(s) for s in recent],
         "devices": [plain(d) for d in service.devices()],
+        "storage": event_json(service.storage_status()),
         "policy_version": service.policy().get("version"),
     }
 

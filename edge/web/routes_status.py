@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from edge.checkpoint.service import ServiceError
 from edge.web.auth import CurrentUser, Supervisor
@@ -40,15 +40,30 @@ def create_router() -> APIRouter:
             raise http_error(exc) from None
 
     @router.get("/healthz", tags=["health"])
-    async def healthz(service: Service) -> dict[str, Any]:
-        """No login needed: the web app answers, and how many devices are in each state."""
+    async def healthz(service: Service, request: Request) -> dict[str, Any]:
+        """No login needed: the web app answers, how many devices are in each state, and
+        whether decisions are being recorded (from memory: no disk read)."""
         devices = service.devices()
+        storage = service.storage_status()
         summary = device_summary(devices)
-        degraded = any(d.state not in ("connected", "starting") for d in devices)
+        parts: dict[str, dict[str, Any]] = request.app.state.parts()
+        degraded = (
+            not storage.ok
+            or any(d.state not in ("connected", "starting") for d in devices)
+            or any(p["state"] == "restarting" for p in parts.values())
+        )
         return {
             "status": "degraded" if degraded else "ok",
             "lanes": len(service.lanes()),
             "devices": summary,
+            "storage": {
+                "ok": storage.ok,
+                "problem": storage.problem,
+                "what": storage.what,
+                "advice": storage.advice,
+                "unrecorded_decisions": storage.unrecorded,
+            },
+            "parts": parts,
         }
 
     return router

@@ -25,6 +25,7 @@ from firmware_interfaces.events import (
     FrameRejected,
     TemperatureReading,
 )
+from tests.gate import screened
 from tests.waiting import next_of
 
 
@@ -107,7 +108,7 @@ async def test_scan_and_fever_reading_deny_and_are_recorded(setup) -> None:  # t
     pending = await next_of(sub, ScreeningPending)
     assert pending.waiting_for == "temperature"
     cp.handle("thermo", TemperatureReading(37.9))
-    decided = await next_of(sub, ScreeningDecided)
+    decided = await screened(sub)
     assert (decided.outcome, decided.reason, decided.rule) == (
         Outcome.DENY,
         "fever 37.9 °C",
@@ -160,7 +161,7 @@ async def test_override_is_audited_and_validated(setup) -> None:  # type: ignore
     sub = bus.subscribe()
     cp.handle("thermo", TemperatureReading(36.6))
     cp.handle("scanner", CodeScanned("TEST:red:r2"))
-    decided = await next_of(sub, ScreeningDecided)
+    decided = await screened(sub)
     assert decided.outcome is Outcome.DENY and decided.reason == "code red"
     with pytest.raises(InvalidRequestError):
         await cp.override(decided.screening_id, user="sup", outcome=Outcome.ADMIT, reason="  ")
@@ -206,7 +207,7 @@ async def test_personal_fields_are_purged_but_counts_kept(setup) -> None:  # typ
     sub = bus.subscribe()
     cp.handle("thermo", TemperatureReading(36.6))
     cp.handle("scanner", CodeScanned("TEST:green:resident-9"))
-    await next_of(sub, ScreeningDecided)
+    await screened(sub)
     store = cp.records._store
     clock.now += 15 * 86400
     runner = asyncio.create_task(cp.run())

@@ -15,9 +15,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
 from edge.checkpoint.checkpoint import Checkpoint
-from edge.core.events import GatewayEvent, ScreeningDecided
+from edge.core.events import GatewayEvent
 from edge.web import WebServer, WebSettings, create_app, hash_password
-from tests.gate import Gate
+from tests.gate import Gate, Screened
 
 PASSWORDS = {"sam": "staff-pass-1", "sue": "super-pass-1"}
 
@@ -86,10 +86,10 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield c
 
 
-def screen(client: TestClient, gate: Gate, lane: str, **resident: Any) -> ScreeningDecided:
+def screen(client: TestClient, gate: Gate, lane: str, **resident: Any) -> Screened:
     """A resident screened on ``lane`` (see :meth:`Gate.screen`), on the app's own loop."""
     assert client.portal is not None
-    decided: ScreeningDecided = client.portal.call(lambda: gate.screen(lane, **resident))
+    decided: Screened = client.portal.call(lambda: gate.screen(lane, **resident))
     return decided
 
 
@@ -109,7 +109,7 @@ class LiveServer:
     server: WebServer
     gate: Gate | None = None
 
-    def screen(self, lane: str, **resident: Any) -> ScreeningDecided:
+    def screen(self, lane: str, **resident: Any) -> Screened:
         """A resident screened on ``lane`` by the real checkpoint, on the server's loop."""
         assert self.gate is not None
         future = asyncio.run_coroutine_threadsafe(self.gate.screen(lane, **resident), self.loop)

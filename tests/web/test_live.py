@@ -69,7 +69,9 @@ def test_snapshot_then_each_event_at_once(live_server: LiveServer) -> None:
         event = live_server.screen("south", temperature=38.1)
         got = first(stream, "ScreeningDecided")
         assert got["outcome"] == "DENY" and got["reason"] == "fever 38.1 °C"
-        assert got["temperature"] == 38.1 and got["screening_id"] == event.screening_id
+        assert got["temperature"] == 38.1 and got["key"] == event.key
+        recorded = first(stream, "ScreeningRecorded")
+        assert recorded["key"] == event.key and recorded["screening_id"] == event.screening_id
         live_server.publish(DeviceStatus("north-scanner", "scanner", "unplugged", "gone", 1.0))
         assert first(stream, "DeviceStatus")["state"] == "unplugged"
 

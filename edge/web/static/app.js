@@ -8,8 +8,8 @@ const state = {
   user: null,
   lanes: new Map(),      // id -> lane view
   shown: new Map(),      // lane id -> {kind: "idle"|"pending"|"decision"|"notice", ...}
-  screenings: new Map(), // id -> screening (for the recent list and overrides)
-  recent: [],            // screening ids, newest first
+  screenings: new Map(), // decision key -> screening (for the recent list and overrides)
+  recent: [],            // decision keys, newest first
   devices: new Map(),
   source: null,
   countsTimer: null,
@@ -142,28 +142,36 @@ const handlers = {
     for (const lane of event.lanes) state.lanes.set(lane.id, lane);
     state.devices.clear();
     for (const device of event.devices) state.devices.set(device.id, device);
+    // Decisions shown but not recorded yet (the storage is failing) stay on the page.
+    const waiting = [...state.screenings.values()].filter((s) => s.recorded !== "yes");
     state.screenings.clear();
     state.recent = [];
-    for (const s of event.screenings) { state.screenings.set(s.id, s); state.recent.push(s.id); }
+    for (const s of event.screenings) { s.recorded = "yes"; state.screenings.set(s.key, s); state.recent.push(s.key); }
+    for (const s of waiting) if (!state.screenings.has(s.key)) { state.screenings.set(s.key, s); state.recent.unshift(s.key); }
     for (const lane of event.lanes) {
       const latest = event.latest[lane.id];
+      const shown = state.shown.get(lane.id);
       if (lane.waiting_for) state.shown.set(lane.id, { kind: "pending", waiting_for: lane.waiting_for });
-      else if (latest) { state.screenings.set(latest.id, latest); state.shown.set(lane.id, { kind: "decision", id: latest.id }); }
+      else if (shown && shown.kind === "decision" && state.screenings.has(shown.key) && state.screenings.get(shown.key).recorded !== "yes") { /* keep it */ }
+      else if (latest) { latest.recorded = "yes"; state.screenings.set(latest.key, latest); state.shown.set(lane.id, { kind: "decision", key: latest.key }); }
       else state.shown.set(lane.id, { kind: "idle" });
     }
     $("policy-version").textContent = event.policy_version || "?";
+    if (event.storage) renderStorage(event.storage);
     renderLanes(); renderDevices(); renderRecent();
   },
   ScreeningDecided(event) {
+    // Shown at once; ScreeningRecorded follows when it is on record (then it can be overridden).
     const s = {
-      id: event.screening_id, lane: event.lane, decided_at: event.at, outcome: event.outcome,
-      decided_outcome: event.outcome, reason: event.reason, rule: event.rule,
-      temperature: event.temperature, code_type: event.code_type, code_status: event.code_status,
-      complete: event.complete, override_user: null, override_reason: null,
+      key: event.key, id: null, recorded: "pending", lane: event.lane, decided_at: event.at,
+      outcome: event.outcome, decided_outcome: event.outcome, reason: event.reason,
+      rule: event.rule, temperature: event.temperature, code_type: event.code_type,
+      code_status: event.code_status, complete: event.complete, override_user: null,
+      override_reason: null,
     };
-    state.screenings.set(s.id, s);
-    state.recent = [s.id, ...state.recent.filter((id) => id !== s.id)].slice(0, KEEP_RECENT);
-    state.shown.set(s.lane, { kind: "decision", id: s.id });
+    state.screenings.set(s.key, s);
+    state.recent = [s.key, ...state.recent.filter((key) => key !== s.key)].slice(0, KEEP_RECENT);
+    state.shown.set(s.lane, { kind: "decision", key: s.key });
     const lane = state.lanes.get(s.lane);
     if (lane && lane.counts_today) {  // count at once; the refresh below brings the truth
       lane.counts_today[s.outcome] = (lane.counts_today[s.outcome] || 0) + 1;
@@ -171,6 +179,19 @@ const handlers = {
     }
     renderLane(s.lane); renderRecent(); refreshCountsSoon();
   },
+  ScreeningRecorded(event) {
+    const s = state.screenings.get(event.key);
+    if (!s) return;
+    s.id = event.screening_id; s.recorded = "yes"; s.record_note = null;
+    renderLane(s.lane); renderRecent();
+  },
+  ScreeningNotRecorded(event) {
+    const s = state.screenings.get(event.key);
+    if (!s) return;
+    s.recorded = event.kept ? "waiting" : "lost"; s.record_note = event.reason;
+    renderLane(s.lane); renderRecent();
+  },
+  StorageStatus(event) { renderStorage(event); },
   ScreeningPending(event) {
     state.shown.set(event.lane, { kind: "pending", waiting_for: event.waiting_for, temperature: event.temperature, code_type: event.code_type, at: event.at });
     renderLane(event.lane);
@@ -181,7 +202,7 @@ const handlers = {
     renderLane(event.lane);
   },
   DecisionOverridden(event) {
-    const s = state.screenings.get(event.screening_id);
+    const s = [...state.screenings.values()].find((x) => x.id === event.screening_id);
     if (s) { s.outcome = event.after; s.override_user = event.user; s.override_reason = event.reason; }
     renderLane(event.lane); renderRecent(); refreshCountsSoon();
     if ($("audit").open) loadOverrides();
@@ -239,8 +260,26 @@ function renderCounts(id) {
 }
 
 function overrideButton(s) {
-  if (!state.user || !state.user.supervisor) return null;
-  return el("button", { type: "button", class: "override", "data-screening": s.id, onclick: () => openOverride(s.id) }, "Override");
+  if (!state.user || !state.user.supervisor || !s.id) return null;  // only what is on record
+  return el("button", { type: "button", class: "override", "data-screening": s.id, onclick: () => openOverride(s.key) }, "Override");
+}
+
+const RECORD_MARKS = { pending: "recording…", waiting: "NOT RECORDED YET", lost: "NOT RECORDED" };
+
+function recordMark(s) {
+  if (!s.recorded || s.recorded === "yes") return null;
+  return el("div", { class: `rec ${s.recorded}`, role: s.recorded === "pending" ? null : "status", title: s.record_note || "" },
+    RECORD_MARKS[s.recorded] + (s.record_note && s.recorded !== "pending" ? `: ${s.record_note}` : ""));
+}
+
+function renderStorage(status) {
+  const banner = $("storage");
+  if (status.ok) { banner.hidden = true; banner.replaceChildren(); return; }
+  const waiting = status.unrecorded ? ` ${status.unrecorded} decision(s) shown are kept in memory and will be recorded when it works again.` : "";
+  banner.replaceChildren(
+    el("b", {}, "Storage full or failing: decisions are not being recorded. "),
+    el("span", {}, `${status.what}. What to do: ${status.advice}.${waiting}`));
+  banner.hidden = false;
 }
 
 function overrideNote(s) {
@@ -267,7 +306,7 @@ function renderLane(id) {
     children = [el("div", { class: "outcome" }, action), el("div", { class: "reason" }, shown.notice),
       el("div", { class: "facts" }, el("time", {}, clock(shown.at)))];
   } else if (shown.kind === "decision") {
-    const s = state.screenings.get(shown.id);
+    const s = state.screenings.get(shown.key);
     if (s) {
       cls = `decision ${s.outcome}`;
       children = [
@@ -275,12 +314,13 @@ function renderLane(id) {
         el("div", { class: "reason" }, s.reason),
         el("div", { class: "facts" }, el("span", {}, celsius(s.temperature)), el("span", {}, words(s.code_type) || "no code"),
           s.code_status ? el("span", {}, `code ${words(s.code_status)}`) : null, el("time", {}, clock(s.decided_at))),
-        overrideNote(s), overrideButton(s)];
+        recordMark(s), overrideNote(s), overrideButton(s)];
     }
   }
+  const s = shown.kind === "decision" ? state.screenings.get(shown.key) : null;
   panel.className = cls;
   panel.dataset.kind = shown.kind;
-  panel.dataset.screening = shown.id || "";
+  panel.dataset.screening = (s && s.id) || "";
   panel.replaceChildren(...children.filter(Boolean));
 }
 
@@ -296,11 +336,12 @@ function renderDevices() {
 }
 
 function renderRecent() {
-  $("recent").replaceChildren(...state.recent.map((id) => state.screenings.get(id)).filter(Boolean).map((s) =>
-    el("li", { "data-screening": s.id },
+  $("recent").replaceChildren(...state.recent.map((key) => state.screenings.get(key)).filter(Boolean).map((s) =>
+    el("li", { "data-screening": s.id || "", "data-key": s.key },
       el("span", { class: `badge ${s.outcome}`, text: s.outcome }),
       el("span", {}, s.reason),
-      el("span", { class: "small" }, `${clock(s.decided_at)} · ${s.lane} · ${celsius(s.temperature)} · ${words(s.code_type) || "no code"} · #${s.id}`),
+      el("span", { class: "small" }, `${clock(s.decided_at)} · ${s.lane} · ${celsius(s.temperature)} · ${words(s.code_type) || "no code"}${s.id ? ` · #${s.id}` : ""}`),
+      recordMark(s),
       s.override_user ? el("span", { class: "over" }, `overridden by ${s.override_user}: ${s.override_reason || ""}`) : null,
       overrideButton(s))));
 }
@@ -320,11 +361,11 @@ $("audit").addEventListener("toggle", () => { if ($("audit").open) loadOverrides
 // ---- override dialog -----------------------------------------------------------------------
 let overriding = null;
 
-function openOverride(id) {
-  const s = state.screenings.get(id);
-  if (!s) return;
-  overriding = id;
-  $("override-id").textContent = `#${id}`;
+function openOverride(key) {
+  const s = state.screenings.get(key);
+  if (!s || !s.id) return;
+  overriding = s.id;
+  $("override-id").textContent = `#${s.id}`;
   $("override-current").textContent = `Now ${s.outcome}: ${s.reason}`;
   $("override-outcome").replaceChildren(...OUTCOMES.filter((o) => o !== s.outcome).map((o) => el("option", { value: o, text: o })));
   $("override-reason").value = "";
@@ -340,7 +381,7 @@ $("override-form").addEventListener("submit", async (event) => {
   if (!reason) { $("override-error").textContent = "Give a reason."; return; }
   try {
     const view = await api(`/api/screenings/${overriding}/override`, { method: "POST", body: JSON.stringify({ outcome: $("override-outcome").value, reason }) });
-    state.screenings.set(view.id, Object.assign(state.screenings.get(view.id) || {}, view));
+    state.screenings.set(view.key, Object.assign(state.screenings.get(view.key) || {}, view, { recorded: "yes" }));
     renderLane(view.lane); renderRecent();
     $("override-dialog").close();
   } catch (error) {
