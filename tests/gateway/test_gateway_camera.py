@@ -7,8 +7,8 @@ import contextlib
 from pathlib import Path
 
 from edge.config import load_config
+from edge.core.events import ScreeningDecided
 from edge.demo.workspace import LanePorts, make_workspace
-from edge.events import ScreeningDecided
 from edge.runtime.assembly import Gateway
 from firmware_interfaces.camera.simulator import write_code_video
 

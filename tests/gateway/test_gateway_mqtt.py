@@ -7,8 +7,8 @@ import contextlib
 from pathlib import Path
 
 from edge.config import load_config
+from edge.core.events import DeviceInputRejected, DeviceStatus, ScreeningDecided
 from edge.demo.workspace import LanePorts, make_workspace
-from edge.events import DeviceInputRejected, DeviceStatus, ScreeningDecided
 from edge.runtime.assembly import Gateway
 from firmware_interfaces.simulators.devices import ScannerSimulator
 from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from edge.config import load_config
+from edge.core.events import DeviceInputRejected, DeviceStatus, ScreeningPending
 from edge.demo.workspace import LanePorts, make_workspace
-from edge.events import DeviceInputRejected, DeviceStatus, ScreeningPending
 from edge.runtime.assembly import Gateway
 from firmware_interfaces.simulators.devices import ScannerSimulator, ThermometerSimulator
 from tests.waiting import until
