@@ -22,10 +22,9 @@ from edge.storeroom.settings import (
     StoreroomSettings,
 )
 from firmware_interfaces.codecs.shelf_json import encode_shelf_payload
+from firmware_interfaces.transports import mqtt
 from tests.brokers import Mosquitto
 from tests.storeroom.conftest import eventually
-
-mqtt = pytest.importorskip("firmware_interfaces.transports.mqtt")
 
 PREFIX = "test/storeroom/shelves"
 ALERTS = "test/storeroom/alerts"
