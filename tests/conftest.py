@@ -1,4 +1,5 @@
-"""Fixtures every test area may use: a real Mosquitto on a free port."""
+"""Fixtures every test area may use (a real Mosquitto on a free port), and the rule that a run
+with CI=true in which any test skipped fails (tests/ci.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ from typing import Any
 import pytest
 
 from tests.brokers import Mosquitto
+from tests.ci import NoSkipsInCi
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(NoSkipsInCi(), "no-skips-in-ci")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from edge.demo.runner import Lane, present, wait_for_devices, wait_streaming
 from edge.demo.workspace import LanePorts, Workspace, make_workspace
 from edge.runtime.assembly import Gateway
 from firmware_interfaces.simulators.devices import ScannerSimulator, ThermometerSimulator
-from tests.browser import CHROMIUM, launch
+from tests.browser import launch, need_chromium
 from tests.web.test_browser import WAIT_MS
 
 pytestmark = pytest.mark.browser
@@ -91,8 +91,7 @@ class RunningGateway:
 
 @pytest.fixture
 def gateway(tmp_path: Path) -> Iterator[RunningGateway]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}; install it to run the browser tests")
+    need_chromium()
     running = RunningGateway(tmp_path).start()
     yield running
     running.stop()
