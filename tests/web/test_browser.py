@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from edge.core.events import DeviceInputRejected, DeviceStatus, ScreeningPending
-from tests.browser import CHROMIUM, launch
+from tests.browser import launch, need_chromium
 from tests.web.conftest import PASSWORDS, LiveServer
 
 pytestmark = pytest.mark.browser
@@ -23,8 +23,7 @@ WAIT_MS = 10_000
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}; scripts/test installs Debian's chromium")
+    need_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
