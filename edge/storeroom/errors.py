@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from edge.storeroom import messages
+
 
 class StoreroomError(Exception):
     """Base of every storeroom error."""
@@ -9,19 +11,19 @@ class StoreroomError(Exception):
 
 class UnknownItemError(StoreroomError):
     def __init__(self, item: str) -> None:
-        super().__init__(f"no item {item!r} in the catalogue")
+        super().__init__(messages.unknown_item(item))
         self.item = item
 
 
 class UnknownAlertError(StoreroomError):
     def __init__(self, alert_id: str) -> None:
-        super().__init__(f"no open alert {alert_id!r}")
+        super().__init__(messages.unknown_alert(alert_id))
         self.alert_id = alert_id
 
 
 class UnknownSensorError(StoreroomError):
     def __init__(self, sensor: str) -> None:
-        super().__init__(f"no sensor {sensor!r}")
+        super().__init__(messages.unknown_sensor(sensor))
         self.sensor = sensor
 
 
@@ -33,7 +35,7 @@ class InvalidInputError(StoreroomError):
 
 class SensorCommandError(StoreroomError):
     def __init__(self, sensor: str, command: str, reason: str) -> None:
-        super().__init__(f"{sensor}: {command}: {reason}")
+        super().__init__(messages.command_failed(sensor, command, reason))
         self.sensor = sensor
         self.command = command
         self.reason = reason

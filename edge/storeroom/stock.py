@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from edge.storeroom import messages
 from edge.storeroom.settings import ItemSettings
 
 
@@ -29,11 +30,11 @@ def count_from_weight(item: ItemSettings, shelf_kg: float, offset_kg: float = 0.
     units = (shelf_kg - item.container_tare_kg - offset_kg) / item.unit_weight_kg
     nearest = round(units)
     if units < -item.count_tolerance:
-        return CountResult(None, units, "load below the container's weight")
+        return CountResult(None, units, messages.BELOW_CONTAINER)
     if abs(units - nearest) > item.count_tolerance:
         # Between two counts: usually a partly used pack. Round down: never report stock
         # that might not be there.
-        return CountResult(max(int(units // 1), 0), units, "between counts")
+        return CountResult(max(int(units // 1), 0), units, messages.BETWEEN_COUNTS)
     return CountResult(max(nearest, 0), units)
 
 
