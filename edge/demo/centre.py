@@ -17,6 +17,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+#: How long the monitor may take to store what it holds and stop before it is killed.
+STOP_TIMEOUT_S = 10.0
+
 
 @dataclass(frozen=True, slots=True)
 class Centre:
@@ -38,6 +41,21 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _port_or_free(preferred: int) -> int:
+    """``preferred`` if it can be listened on now, else a free port.
+
+    Without this a port already taken (often by a client connection's local port, which the
+    kernel hands out next to the ports it binds) would end the monitor at start-up.
+    """
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the monitor's server does
+        try:
+            sock.bind(("127.0.0.1", preferred))
+        except OSError:
+            return _free_port()
+    return preferred
 
 
 async def _wait_for_port(port: int, limit: float = 15.0) -> None:
@@ -80,6 +98,7 @@ async def demo_centre(root: Path, dashboard_port: int) -> AsyncIterator[Centre |
         yield None
         return
     port = _free_port()
+    dashboard_port = _port_or_free(dashboard_port)
     conf = root / "centre-mosquitto.conf"
     conf.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n"
@@ -110,8 +129,25 @@ async def demo_centre(root: Path, dashboard_port: int) -> AsyncIterator[Centre |
         await _wait_until_listening(centre.dashboard + "healthz")
         yield centre
     finally:
-        for proc in reversed(procs):
-            if proc.returncode is None:
+        await _stop(procs)
+
+
+async def _stop(procs: list[asyncio.subprocess.Process]) -> None:
+    """Ask every child to stop, all at once; kill those that do not, or all if interrupted."""
+    for proc in procs:
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
                 proc.terminate()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(proc.wait(), 10)
+    try:
+        async with asyncio.timeout(STOP_TIMEOUT_S):
+            for proc in procs:
+                await proc.wait()
+    except TimeoutError:
+        pass
+    finally:
+        # Also when this wait is cancelled (a second Ctrl-C): no child may outlive the demo.
+        # asyncio's child watcher reaps them.
+        for proc in procs:
+            if proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import shutil
+import signal
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,13 +123,70 @@ def banner(ws: Workspace, opts: DemoOptions) -> str:
         f"  Open http://{opts.host}:{opts.port}/ and log in:\n{users}\n"
         f"  The storeroom: http://{opts.host}:{opts.port}/storeroom\n"
         f"  Files (keys, config, database): {ws.root}\n"
-        "  Ctrl-C stops the demo.\n"
+        + (
+            ""
+            if opts.data_dir
+            else "  (a temporary folder, removed when the demo stops; --data-dir keeps one)\n"
+        )
+        + "  Ctrl-C stops the demo.\n"
     )
 
 
+@contextlib.contextmanager
+def _sigterm_cancels_this_task() -> Iterator[Callable[[], bool]]:
+    """While inside, SIGTERM cancels the running task, as ``asyncio.run`` does on Ctrl-C.
+
+    A service manager sends SIGTERM to the demo alone, not to its process group as a terminal's
+    Ctrl-C is; left to its default, the signal ends the process at once and its Mosquitto and
+    central monitor run on. Yields whether SIGTERM came. A repeated SIGTERM does not interrupt
+    the stopping.
+    """
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    received = False
+
+    def on_sigterm() -> None:
+        nonlocal received
+        if not received and task is not None:
+            received = True
+            task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or Windows
+        yield lambda: False
+        return
+    try:
+        yield lambda: received
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
 async def run_demo(opts: DemoOptions, say: Callable[[str], None] = print) -> None:
-    root = opts.data_dir or Path(tempfile.mkdtemp(prefix="edge-gateway-demo-"))
-    root.mkdir(parents=True, exist_ok=True)
+    """Run the demo until its rounds are played, Ctrl-C or SIGTERM; then stop all it started.
+
+    Its children (a Mosquitto and a central monitor) are stopped and, unless ``data_dir`` was
+    given, its temporary folder is removed, however it ends. SIGTERM, even during start-up,
+    ends it as Ctrl-C does, and then it returns normally.
+    """
+    with _sigterm_cancels_this_task() as terminated:
+        temporary = opts.data_dir is None
+        root = opts.data_dir or Path(tempfile.mkdtemp(prefix="edge-gateway-demo-"))
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            await _run_demo(root, opts, say)
+        except asyncio.CancelledError:
+            if not terminated():
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # our own cancellation, now handled: a normal stop
+        finally:
+            if temporary:
+                shutil.rmtree(root, ignore_errors=True)
+
+
+async def _run_demo(root: Path, opts: DemoOptions, say: Callable[[str], None]) -> None:
     async with contextlib.AsyncExitStack() as stack:
         lanes: list[Lane] = []
         ports: list[LanePorts] = []
