@@ -34,6 +34,8 @@ class StorageSection(Section):
     file: str = "gateway.db"  # relative to gateway.data_dir
     retention_days: int = Field(14, ge=1, le=3650)  # personal fields are purged after this
     synchronous: Literal["NORMAL", "FULL"] = "FULL"
+    #: while the storage is full or failing, how often to try it again
+    retry_s: float = Field(10.0, ge=0.2, le=600)
 
 
 class DeviceBase(Section):

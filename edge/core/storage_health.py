@@ -7,10 +7,13 @@ with what happened and what to do, so the page can say it and the gateway can ke
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import os
 import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 
 class StorageProblem(StrEnum):
@@ -77,6 +80,24 @@ def classify(exc: BaseException) -> StorageProblem | None:
         return None
     if isinstance(exc, OSError) and exc.errno is not None:
         return _ERRNOS.get(exc.errno)
+    return None
+
+
+def diagnose(folder: Path) -> StorageProblem | None:
+    """Ask the filesystem itself what is wrong: SQLite says "disk I/O error" for a card that is
+    full or was remounted read-only by the kernel as much as for one that is failing."""
+    probe = folder / ".ccg-write-probe"
+    try:
+        fd = os.open(probe, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, b"probe")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                probe.unlink()
+    except OSError as exc:
+        return classify(exc)
     return None
 
 

@@ -43,6 +43,7 @@ from edge.core.storage_health import (
     StorageProblem,
     StorageUnavailableError,
     classify,
+    diagnose,
 )
 
 T = TypeVar("T")
@@ -183,6 +184,9 @@ class Store:
         cause: BaseException | None = exc
         while cause is not None:  # a MigrationError wraps what SQLite said
             problem = classify(cause)
+            if problem is StorageProblem.IO_ERROR:
+                # SQLite's "disk I/O error" may be a full or read-only card: ask the folder.
+                return diagnose(self.path.parent) or problem
             if problem is not None:
                 return problem
             cause = cause.__cause__

@@ -74,7 +74,11 @@ class Gateway:
         self.supervisor = Supervisor(clock)
         self.verifier = build_verifiers(config, source)
         self.store = Store(
-            config.db_path, self.migrations(), synchronous=config.storage.synchronous
+            config.db_path,
+            self.migrations(),
+            synchronous=config.storage.synchronous,
+            retry_s=config.storage.retry_s,
+            clock=clock,
         )
         self.checkpoint = Checkpoint(
             config.checkpoint,

@@ -4,6 +4,7 @@ happen, devices, a supervisor's override, a phone-sized screen, and a lost conne
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,3 +153,44 @@ def test_a_lost_gateway_is_shown_and_the_page_reconnects(
         page.context.close()
     finally:
         stop()
+
+
+def test_storage_trouble_is_a_banner_and_a_mark_on_each_decision(
+    browser: Any, live_server: LiveServer
+) -> None:
+    from playwright.sync_api import expect
+
+    from edge.core.events import Outcome, ScreeningDecided, ScreeningNotRecorded, StorageStatus
+
+    page = log_in(browser, live_server, "sue")
+    expect(page.locator("#storage")).to_be_hidden()
+    full = StorageStatus(
+        False, "full", "the storage holding /var/lib/ccg/gateway.db is full",
+        "free space on it", "/var/lib/ccg/gateway.db", 1, 2.0,
+    )  # fmt: skip
+    live_server.publish(full)
+    decided = ScreeningDecided(
+        "k-1", "north", 2.0, Outcome.DENY, "fever 38.4 °C", "fever", 38.4, "community_pass",
+        "green", True,
+    )  # fmt: skip
+    live_server.publish(decided)
+    live_server.publish(ScreeningNotRecorded("k-1", "north", "not recorded yet: kept", True))
+    banner = page.locator("#storage")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("decisions are not being recorded")
+    expect(banner).to_contain_text("is full")
+    north = page.locator('.lane[data-lane="north"] .decision')
+    expect(north.locator(".outcome")).to_have_text("DENY")
+    expect(north.locator(".rec")).to_contain_text("NOT RECORDED YET")
+    expect(north.locator("button.override")).to_have_count(0)  # nothing on record to override
+    page.screenshot(path=str(SHOTS / "web-storage-full.png"), full_page=True)
+
+    # the storage is back: the decision is recorded, the mark and the banner go
+    from edge.core.events import ScreeningRecorded
+
+    live_server.publish(ScreeningRecorded("k-1", 41, "north", 2.0))
+    live_server.publish(dataclasses.replace(full, ok=True, problem=None, what="", unrecorded=0))
+    expect(banner).to_be_hidden()
+    expect(north.locator(".rec")).to_have_count(0)
+    expect(north.locator("button.override")).to_have_count(1)
+    page.context.close()
