@@ -125,9 +125,15 @@ class _BufferedPaho(paho.Client):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._rbuf = bytearray()
+        #: While set and passed, reads "would block", so paho stops (mid-packet is fine: it
+        #: keeps partial packets for the next read) and the loop gets its turn. Needed because
+        #: paho's loop_read handles as many packets as it has messages in flight, not one.
+        self.read_deadline: float | None = None
         super().__init__(*args, **kwargs)
 
     def _sock_recv(self, bufsize: int) -> bytes:
+        if self.read_deadline is not None and time.monotonic() >= self.read_deadline:
+            raise BlockingIOError
         buf = self._rbuf
         if not buf:
             data = super()._sock_recv(65536)
@@ -375,20 +381,23 @@ class MqttClient:
 
     def _readable(self) -> None:
         client = self._client
-        deadline = time.monotonic() + _SLICE_S
-        client.loop_read()
-        # Bytes already read (our buffer, or TLS records already decrypted) do not make the
-        # socket readable again: read on until both are empty, a slice at a time.
-        sock = client.socket()
-        while sock is not None and (
-            client.buffered or (isinstance(sock, ssl.SSLSocket) and sock.pending())
-        ):
-            if time.monotonic() >= deadline:
-                assert self._loop is not None
-                self._loop.call_soon(self._readable)  # after whatever else is ready
-                return
+        client.read_deadline = time.monotonic() + _SLICE_S
+        try:
             client.loop_read()
+            # Bytes already read (our buffer, or TLS records already decrypted) do not make the
+            # socket readable again: read on until both are empty, a slice at a time.
             sock = client.socket()
+            while sock is not None and (
+                client.buffered or (isinstance(sock, ssl.SSLSocket) and sock.pending())
+            ):
+                if time.monotonic() >= client.read_deadline:
+                    assert self._loop is not None
+                    self._loop.call_soon(self._readable)  # after whatever else is ready
+                    return
+                client.loop_read()
+                sock = client.socket()
+        finally:
+            client.read_deadline = None
 
     # -- paho callbacks (on the loop thread) -------------------------------------------------
     def _handle_connect(
