@@ -12,7 +12,6 @@ CLI: ``python -m cloud_sync.policy_signing keygen KEY.pem PUB.pem`` and
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import sys
@@ -21,13 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
-    encode_dss_signature,
-)
+
+from edge.crypto import jws
 
 TYPE = "ccg-policy+jws"
 MAX_BYTES = 64 * 1024
@@ -51,14 +47,6 @@ class SignedPolicy:
     digest: str  # sha256 of the whole message, hex: names this command in acks
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _json(obj: Any) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -73,71 +61,48 @@ def sign_policy(
 ) -> bytes:
     """Return the message to publish on ``ccg/v1/<gw>/cmd/policy``."""
     key = serialization.load_pem_private_key(private_key_pem, password=None)
-    if isinstance(key, ed25519.Ed25519PrivateKey):
-        alg = "EdDSA"
-    elif isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1":
-        alg = "ES256"
-    else:
+    if not isinstance(key, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey) or (
+        jws.alg_of_key(key) is None
+    ):
         raise PolicySignatureError("the signing key must be Ed25519 or EC P-256")
-    header = _b64(_json({"alg": alg, "kid": kid, "typ": TYPE}))
     body = {
         "v": 1,
         "policy": policy,
         "issued_at": time.time() if issued_at is None else issued_at,
         "gateway": gateway,
     }
-    signing_input = f"{header}.{_b64(_json(body))}".encode()
-    if isinstance(key, ed25519.Ed25519PrivateKey):
-        signature = key.sign(signing_input)
-    else:
-        assert isinstance(key, ec.EllipticCurvePrivateKey)
-        r, s = decode_dss_signature(key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
-        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-    return signing_input + b"." + _b64(signature).encode()
+    return jws.sign_compact(key, kid=kid, payload=_json(body), header={"typ": TYPE}).encode()
 
 
-def load_public_key(pem: bytes) -> ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey:
+def load_public_key(pem: bytes) -> jws.PublicKey:
     key = serialization.load_pem_public_key(pem)
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return key
-    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1":
+    if isinstance(key, ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey) and (
+        jws.alg_of_key(key) is not None
+    ):
         return key
     raise PolicySignatureError("the centre's key must be Ed25519 or EC P-256")
 
 
-def verify_policy(
-    message: bytes, public_key: ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
-) -> SignedPolicy:
+def verify_policy(message: bytes, public_key: jws.PublicKey) -> SignedPolicy:
     """Check the signature and shape; any defect raises :class:`PolicySignatureError`."""
     if len(message) > MAX_BYTES:
         raise PolicySignatureError(f"message too large ({len(message)} bytes)")
     try:
-        text = message.decode("ascii").strip()
-        header_b64, body_b64, sig_b64 = text.split(".")
-        header = json.loads(_unb64(header_b64))
-        body = json.loads(_unb64(body_b64))
-        signature = _unb64(sig_b64)
-    except (UnicodeDecodeError, ValueError) as exc:
+        signed = jws.parse_compact(message.decode("ascii").strip(), max_part_chars=2 * MAX_BYTES)
+    except UnicodeDecodeError:
+        raise PolicySignatureError("not a signed policy (JWS compact form): not ASCII") from None
+    except jws.JwsError as exc:
         raise PolicySignatureError(f"not a signed policy (JWS compact form): {exc}") from None
-    if not isinstance(header, dict) or not isinstance(body, dict):
-        raise PolicySignatureError("header or payload is not a JSON object")
-    alg = header.get("alg")
-    expected = "EdDSA" if isinstance(public_key, ed25519.Ed25519PublicKey) else "ES256"
-    if alg != expected:
-        raise PolicySignatureError(f"algorithm {alg!r} does not match the centre's key")
-    signing_input = f"{header_b64}.{body_b64}".encode()
+    if signed.alg != jws.alg_of_key(public_key):
+        raise PolicySignatureError(f"algorithm {signed.alg!r} does not match the centre's key")
+    if signed.header.get("typ") != TYPE:
+        raise PolicySignatureError(f"not a policy (typ is not {TYPE})")
+    if not jws.signature_ok(public_key, signed):
+        raise PolicySignatureError("bad signature")
     try:
-        if isinstance(public_key, ed25519.Ed25519PublicKey):
-            public_key.verify(signature, signing_input)
-        else:
-            if len(signature) != 64:
-                raise InvalidSignature
-            der = encode_dss_signature(
-                int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
-            )
-            public_key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature:
-        raise PolicySignatureError("bad signature") from None
+        body = jws.json_object(signed.payload, "payload")
+    except jws.JwsError as exc:
+        raise PolicySignatureError(f"signed payload: {exc.reason}") from None
     policy, issued_at, gateway = body.get("policy"), body.get("issued_at"), body.get("gateway")
     if body.get("v") != 1 or not isinstance(policy, dict):
         raise PolicySignatureError("signed payload has no policy object (v1)")
@@ -149,8 +114,8 @@ def verify_policy(
         policy=policy,
         issued_at=float(issued_at),
         gateway=gateway,
-        kid=str(header.get("kid", "")),
-        alg=str(alg),
+        kid=signed.kid,
+        alg=signed.alg,
         digest=hashlib.sha256(message).hexdigest(),
     )
 

@@ -10,11 +10,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from cloud_sync import schemas
 from cloud_sync.protocol import Envelope, ProtocolError, decode, parse_topic
 
-# SQLite and PostgreSQL store 64-bit signed integers; JSON allows any size.
-_MAX_COUNTER = 2**63 - 1
 SAMPLE_BYTES = 512
+
+# -- the reasons a person reads in ``rejected`` (one place, to be translated) ---------------
+TOO_LARGE = "message too large for a gateway's message ({size:,} bytes > {limit:,})"
+GATEWAY_DIFFERS = "gateway id in topic and body differ"
+STREAM_DIFFERS = "stream in topic and body differ"
+SEQUENCE_TOO_LARGE = "rev or seq beyond {limit:,}"
+BAD_TIME = "at {problem}"
+UNKNOWN_STREAM = "{stream!r} is not a stream of the protocol (expected one of {known})"
+UNKNOWN_COMMAND = "{command!r} is not a command of the protocol (expected one of {known})"
+BAD_BODY = "{stream} body: {problem}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +68,8 @@ class Ignored:
 @dataclass(frozen=True, slots=True)
 class Rejected:
     topic: str
-    category: str  # oversized, malformed, unknown_version, invalid, mismatch, bad_topic, ...
+    # oversized, malformed, unknown_version, invalid, mismatch, bad_topic, unknown_stream, ...
+    category: str
     reason: str
     sample: str
     size: int
@@ -100,15 +110,36 @@ def rejected(
 
 
 def _optional_number(body: dict[str, Any], name: str) -> float | None:
-    value = body.get(name)
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return float(value)
-    return None
+    value = body.get(name)  # checked by the birth's schema: a finite positive number or absent
+    return float(value) if value is not None else None
 
 
 def _optional_text(body: dict[str, Any], name: str) -> str | None:
     value = body.get(name)
     return value if isinstance(value, str) else None
+
+
+def _checked(kind: str, name: str, envelope: Envelope) -> tuple[str, str] | None:
+    """(category, reason) when the envelope's time or body breaks the stream's schema."""
+    if kind == "data":
+        schema = schemas.DATA.get(name)
+        if schema is None:
+            known = ", ".join(schemas.DATA)
+            return "unknown_stream", UNKNOWN_STREAM.format(stream=name[:40], known=known)
+    elif kind == "ack":
+        schema = schemas.ACKS.get(name)
+        if schema is None:
+            known = ", ".join(schemas.ACKS)
+            return "unknown_stream", UNKNOWN_COMMAND.format(command=name[:40], known=known)
+    else:
+        schema = schemas.LIFECYCLE[kind]
+    wrong = schemas.timestamp(envelope.at)
+    if wrong is not None:
+        return "invalid", BAD_TIME.format(problem=wrong)
+    wrong = schema.problem(envelope.body, envelope.key)
+    if wrong is not None:
+        return "invalid", BAD_BODY.format(stream=schema.stream, problem=wrong)
+    return None
 
 
 def _reject_constant(name: str) -> Any:
@@ -127,7 +158,11 @@ def _nonstandard_json(payload: bytes) -> str | None:
 
 
 def classify(topic: str, payload: bytes, received_at: float) -> Ingested:
-    """Say what one message is; bad input becomes :class:`Rejected`, never an exception."""
+    """Say what one message is; bad input becomes :class:`Rejected`, never an exception.
+
+    Every body is checked against its stream's schema (:mod:`cloud_sync.schemas`) here, before
+    anything is stored.
+    """
     try:
         parts = parse_topic(topic)
         if parts.kind == "cmd":
@@ -135,33 +170,34 @@ def classify(topic: str, payload: bytes, received_at: float) -> Ingested:
         envelope = decode(payload)
     except ProtocolError as exc:
         return rejected(topic, payload, exc.reason, received_at)
+    if len(payload) > schemas.MAX_BODY_BYTES:
+        reason = TOO_LARGE.format(size=len(payload), limit=schemas.MAX_BODY_BYTES)
+        return rejected(topic, payload, reason, received_at, "oversized")
     nonstandard = _nonstandard_json(payload)
     if nonstandard:
         return rejected(topic, payload, nonstandard, received_at, "malformed")
     if envelope.gateway != parts.gateway:
-        return rejected(
-            topic, payload, "gateway id in topic and body differ", received_at, "mismatch"
-        )
-    if envelope.rev > _MAX_COUNTER or envelope.seq > _MAX_COUNTER:
-        return rejected(topic, payload, "rev or seq beyond 2^63-1", received_at, "invalid")
+        return rejected(topic, payload, GATEWAY_DIFFERS, received_at, "mismatch")
+    limit = schemas.MAX_SEQUENCE
+    if envelope.rev > limit or envelope.seq > limit:
+        return rejected(topic, payload, SEQUENCE_TOO_LARGE.format(limit=limit), received_at)
+    name = parts.name if parts.name is not None else parts.kind
+    # data: the stream named in the topic; acks: "ack"; birth and death: their own names
+    expected = {"data": name, "ack": "ack"}.get(parts.kind, parts.kind)
+    if envelope.stream != expected:
+        return rejected(topic, payload, STREAM_DIFFERS, received_at, "mismatch")
+    wrong = _checked(parts.kind, name, envelope)
+    if wrong is not None:
+        return rejected(topic, payload, wrong[1], received_at, wrong[0])
     if parts.kind == "data":
-        if envelope.stream != parts.name:
-            return rejected(
-                topic, payload, "stream in topic and body differ", received_at, "mismatch"
-            )
         try:
             raw = payload.decode()
         except UnicodeDecodeError:  # JSON in UTF-16 or UTF-32: valid, but store it as UTF-8
             raw = envelope.encode().decode()
         return DataMessage(envelope, received_at, raw)
     if parts.kind == "ack":
-        assert parts.name is not None
-        return CommandAck(parts.name, envelope, received_at)
-    bdseq = envelope.body.get("bdseq")
-    if not isinstance(bdseq, int) or isinstance(bdseq, bool) or not 0 <= bdseq <= _MAX_COUNTER:
-        return rejected(
-            topic, payload, f"{parts.kind} without an integer bdseq", received_at, "invalid"
-        )
+        return CommandAck(name, envelope, received_at)
+    bdseq = envelope.body["bdseq"]
     if parts.kind == "death":
         return Death(envelope.gateway, bdseq, received_at)
     return Birth(

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from edge.crypto.jws import PrivateKey
 from edge.verify.community_pass import issue_pass
-from edge.verify.community_pass.jws import PrivateKey
 
 REVOKED_PASS = "demo-revoked-pass"  # noqa: S105 - a pass id, not a secret
 

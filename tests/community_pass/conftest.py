@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from edge.crypto.jws import PrivateKey
 from edge.verify.community_pass import KeyRing, generate_keypair, issue_pass
-from edge.verify.community_pass.jws import PrivateKey
 from edge.verify.community_pass.keys import public_key_from_pem
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)

@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from edge.crypto.jws import b64url_encode, compact_json
 from edge.verify.base import Verdict
 from edge.verify.community_pass import CommunityPassVerifier, KeyRing
-from edge.verify.community_pass.jws import b64url_encode, compact_json
 from tests.community_pass.conftest import NOW, Signer
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from edge.crypto.jws import b64url_decode, json_object
 from edge.verify.base import CodeStatus, Verifier, VerifierChain
 from edge.verify.community_pass import PREFIX, CommunityPassVerifier
-from edge.verify.community_pass.jws import b64url_decode, json_object
 from tests.community_pass.conftest import NOW, Signer
 
 

@@ -1,4 +1,4 @@
-"""Message builders for the monitor's tests."""
+"""Message builders for the monitor's tests: bodies shaped like the uplink's own."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 
 from cloud_sync.protocol import Envelope, birth_topic, data_topic, death_topic
 
+AT = "2026-11-29T02:00:00Z"
+
 
 def envelope(
     gateway: str = "gw-a",
@@ -18,15 +20,17 @@ def envelope(
     seq: int = 1,
     body: dict[str, Any] | None = None,
 ) -> Envelope:
+    if body is None:
+        body = stock_body(key) if stream == "stock" else {}
     return Envelope(
         gateway=gateway,
         stream=stream,
         key=key,
         rev=rev,
         seq=seq,
-        at="2026-11-29T02:00:00Z",
+        at=AT,
         clock_synced=True,
-        body=body if body is not None else {},
+        body=body,
     )
 
 
@@ -45,6 +49,35 @@ def death(gateway: str, bdseq: int) -> tuple[str, bytes]:
     ).encode()
 
 
+def window_body(
+    lane: str,
+    start: str,
+    screenings: int,
+    denied: int,
+    reasons: dict[str, int] | None = None,
+    histogram: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    return {
+        "lane": lane,
+        "window_start": start,
+        "window_s": 300,
+        "screenings": screenings,
+        "admitted": screenings - denied,
+        "denied": denied,
+        "rechecks": 0,
+        "overrides": 0,
+        "incomplete": 0,
+        "denied_by_reason": reasons
+        if reasons is not None
+        else ({"fever": denied} if denied else {}),
+        "code_status": {"green": screenings},
+        "temperature_histogram": (
+            histogram if histogram is not None else {"36.5": screenings - denied, "38.0": denied}
+        ),
+        "distinct_people": screenings,
+    }
+
+
 def window(
     gateway: str,
     lane: str,
@@ -55,19 +88,63 @@ def window(
     seq: int = 1,
     reasons: dict[str, int] | None = None,
 ) -> tuple[str, bytes]:
-    body = {
-        "lane": lane,
-        "window_start": start,
-        "window_s": 300,
-        "screenings": screenings,
-        "admitted": screenings - denied,
-        "denied": denied,
-        "denied_by_reason": reasons or {},
-        "rechecks": 0,
-        "overrides": 0,
-        "temperature_histogram": {"36.5": screenings - denied, "38.0": denied},
-    }
+    body = window_body(lane, start, screenings, denied, reasons)
     return data(gateway, "lane-window", key=f"{lane}/{start}", rev=rev, seq=seq, body=body)
+
+
+def stock_body(
+    item: str = "masks",
+    on_hand: float = 40,
+    unit: str = "box",
+    days_of_supply: float | None = 2.5,
+    reorder_point: float | None = 10,
+) -> dict[str, Any]:
+    return {
+        "item": item,
+        "on_hand": on_hand,
+        "unit": unit,
+        "days_of_supply": days_of_supply,
+        "reorder_point": reorder_point,
+        "measured_at": AT,
+    }
+
+
+def alert_body(
+    alert_id: str,
+    kind: str = "low",
+    severity: str = "warning",
+    state: str = "open",
+    message: str = "masks: 4 box left",
+    subject: str = "masks",
+) -> dict[str, Any]:
+    return {
+        "alert_id": alert_id,
+        "kind": kind,
+        "subject": subject,
+        "severity": severity,
+        "state": state,
+        "message": message,
+        "changed_at": AT,
+    }
+
+
+def device_body(device: str, state: str = "connected", kind: str = "thermometer") -> dict[str, Any]:
+    return {"device": device, "kind": kind, "state": state, "reason": "", "changed_at": AT}
+
+
+def heartbeat_body(
+    outbox_depth: int = 0, outbox_oldest_age_s: float | None = None, uptime_s: float = 100.0
+) -> dict[str, Any]:
+    return {
+        "outbox_depth": outbox_depth,
+        "outbox_held": 0,
+        "outbox_oldest_age_s": outbox_oldest_age_s,
+        "evicted_total": 0,
+        "uptime_s": uptime_s,
+        "bdseq": 1,
+        "clock_synced": True,
+        "policy_refused": 0,
+    }
 
 
 async def wait_until(predicate: Callable[[], bool], within: float = 10.0) -> None:

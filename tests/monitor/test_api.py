@@ -13,7 +13,15 @@ from cloud_sync.monitor.ingest import classify
 from cloud_sync.monitor.service import IngestStats
 from cloud_sync.monitor.settings import MonitorSettings
 from cloud_sync.monitor.storage import Storage
-from tests.monitor.helpers import birth, data, death, window
+from tests.monitor.helpers import (
+    alert_body,
+    birth,
+    data,
+    death,
+    heartbeat_body,
+    stock_body,
+    window,
+)
 
 
 def fill(storage: Storage, stats: IngestStats) -> None:
@@ -26,39 +34,15 @@ def fill(storage: Storage, stats: IngestStats) -> None:
         ),
         window("gw-a", "l2", "2026-11-29T01:00:00Z", 10, 1, seq=2, reasons={"fever": 1}),
         window("gw-a", "l1", "2026-11-29T01:05:00Z", 15, 0, seq=3),
-        data(
-            "gw-a",
-            "stock",
-            key="masks",
-            seq=4,
-            body={
-                "item": "masks",
-                "on_hand": 40,
-                "unit": "box",
-                "days_of_supply": 2.5,
-                "reorder_point": 50,
-            },
-        ),
+        data("gw-a", "stock", key="masks", seq=4, body=stock_body("masks", 40, "box", 2.5, 50)),
         data(
             "gw-a",
             "alert",
             key="fever-1",
             seq=5,
-            body={
-                "alert_id": "fever-1",
-                "kind": "fever",
-                "severity": "high",
-                "state": "open",
-                "message": "38.4 °C at lane 1",
-            },
+            body=alert_body("fever-1", "fever", "critical", message="38.4 °C at lane 1"),
         ),
-        data(
-            "gw-a",
-            "heartbeat",
-            key="gateway",
-            seq=6,
-            body={"outbox_depth": 3, "outbox_oldest_age_s": 12.0, "uptime_s": 100},
-        ),
+        data("gw-a", "heartbeat", key="gateway", seq=6, body=heartbeat_body(3, 12.0, 100)),
         ("ccg/v1/gw-a/data/stock", b"\xff\xfe garbage"),
     ]
     result = storage.writer.apply([classify(t, p, 1000.0) for t, p in messages])
@@ -101,7 +85,7 @@ def test_rest_api(storage: Storage) -> None:
         assert stock["item"] == "masks" and stock["below_reorder"] is True
 
         [alert] = client.get("/api/alerts", params={"kind": "fever"}).json()
-        assert alert["alert_id"] == "fever-1" and alert["urgency"] == 1
+        assert alert["alert_id"] == "fever-1" and alert["urgency"] == 0
 
         [rejected] = client.get("/api/rejected").json()
         assert rejected["category"] == "malformed"

@@ -16,7 +16,7 @@ from cloud_sync.monitor.settings import MonitorSettings
 from cloud_sync.monitor.storage import open_storage
 from tests.brokers import free_port, wait_for_port
 from tests.browser import launch, requires_chromium
-from tests.monitor.helpers import birth, data, death, window
+from tests.monitor.helpers import alert_body, birth, data, death, stock_body, window
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,30 +35,14 @@ def monitor_url(tmp_path: Path) -> Iterator[str]:
         window("gw-riverside", "l1", "2026-11-29T01:00:00Z", 20, 3, seq=1, reasons={"fever": 3}),
         window("gw-riverside", "l1", "2026-11-29T01:05:00Z", 25, 1, seq=2, reasons={"fever": 1}),
         data(
-            "gw-riverside",
-            "stock",
-            key="masks",
-            seq=3,
-            body={
-                "item": "masks",
-                "on_hand": 4,
-                "unit": "box",
-                "days_of_supply": 0.5,
-                "reorder_point": 10,
-            },
+            "gw-riverside", "stock", key="masks", seq=3, body=stock_body("masks", 4, "box", 0.5, 10)
         ),
         data(
             "gw-riverside",
             "alert",
             key="fever-7",
             seq=4,
-            body={
-                "alert_id": "fever-7",
-                "kind": "fever",
-                "severity": "critical",
-                "state": "open",
-                "message": "<b>38.9 °C</b> at lane 1",
-            },
+            body=alert_body("fever-7", "fever", "critical", message="<b>38.9 °C</b> at lane 1"),
         ),
     ]
     storage.writer.apply([classify(topic, payload, now) for topic, payload in messages])

@@ -22,7 +22,7 @@ from cloud_sync.policy_signing import generate_keypair, load_public_key, verify_
 from cloud_sync.protocol import Envelope, ack_topic, command_topic, data_topic
 from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings
 from tests.brokers import Mosquitto
-from tests.monitor.helpers import envelope, wait_until
+from tests.monitor.helpers import AT, envelope, wait_until
 
 GATEWAY = textwrap.dedent(
     """
@@ -30,8 +30,10 @@ GATEWAY = textwrap.dedent(
     from cloud_sync.protocol import Envelope, birth_topic, death_topic, data_topic
     from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings, Will
 
+    AT = "2026-11-29T02:00:00Z"
+
     def env(stream, key, body, seq=1):
-        return Envelope("gw-x", stream, key, 1, seq, "2026-11-29T02:00:00Z", True, body).encode()
+        return Envelope("gw-x", stream, key, 1, seq, AT, True, body).encode()
 
     async def run():
         will = Will(death_topic("gw-x"), env("death", "gateway", {"bdseq": 7}))
@@ -40,7 +42,9 @@ GATEWAY = textwrap.dedent(
             await client.wait_connected(10)
             birth = {"bdseq": 7, "keepalive_s": 5, "software": "t", "community": "Riverside"}
             await client.publish(birth_topic("gw-x"), env("birth", "gateway", birth))
-            await client.publish(data_topic("gw-x", "stock"), env("stock", "masks", {"on_hand": 3}))
+            stock = {"item": "masks", "on_hand": 3, "unit": "box", "days_of_supply": None,
+                     "reorder_point": None, "measured_at": AT}
+            await client.publish(data_topic("gw-x", "stock"), env("stock", "masks", stock))
             print("up", flush=True)
             await asyncio.sleep(3600)
 
@@ -188,12 +192,15 @@ def gateway_answering_policies(
             async for message in client.messages():
                 seq += 1
                 digest = hashlib.sha256(message.payload).hexdigest()
+                # The body the uplink sends (cloud_sync/uplink/service.py, _ack).
+                body: dict[str, object] = {"command": "policy", "digest": digest}
                 try:
                     signed = verify_policy(message.payload, key)
-                    body = {"status": "applied", "digest": digest, "policy": signed.policy}
+                    body |= {"ok": True, "status": "applied", "reason": ""}
+                    body |= {"kid": signed.kid, "version": signed.policy.get("version")}
                 except PolicySignatureError as exc:
-                    body = {"status": "refused", "digest": digest, "reason": exc.reason}
-                ack = Envelope("gw-p", "ack", digest[:16], 1, seq, "t", True, body)
+                    body |= {"ok": False, "status": "refused", "reason": exc.reason}
+                ack = Envelope("gw-p", "ack", digest[:16], 1, seq, AT, True, body)
                 await client.publish(ack_topic("gw-p", "policy"), ack.encode())
                 if stop.is_set():
                     return
@@ -210,7 +217,7 @@ def test_push_policy_shows_the_ack_and_records_it(
 ) -> None:
     private, public, impostor = keys
     policy = tmp_path / "fever.json"
-    policy.write_text(json.dumps({"fever_threshold_c": 37.5}))
+    policy.write_text(json.dumps({"fever_threshold_c": 37.5, "version": "v7"}))
     ready, stop = threading.Event(), threading.Event()
     gateway = threading.Thread(
         target=gateway_answering_policies,
@@ -237,7 +244,7 @@ def test_push_policy_shows_the_ack_and_records_it(
     assert main([*common, "--key", str(private)]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["accepted"] is True
-    assert shown["ack"]["policy"] == {"fever_threshold_c": 37.5}
+    assert shown["ack"]["version"] == "v7"
 
     stop.set()
     assert main([*common, "--key", str(impostor)]) == 1  # badly signed: refused and reported

@@ -31,8 +31,8 @@ class Members:
 
     join: str  # the FROM-clause fragment that makes one row per member
     key: str  # the member's name
-    value: str  # the member's value as a number
-    condition: str  # true where the member is an object member holding a number
+    value: str  # the member's value as a count (NULL outside 0..MAX_COUNT)
+    condition: str  # true where the member holds a count (a number from 0 to MAX_COUNT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,9 @@ class Dialect:
     greatest: str  # the two-argument maximum: MAX(a, b) or GREATEST(a, b)
     json_param: str  # a placeholder for a JSON document to be stored
     text_at: Callable[[str], str]  # body member as text (NULL when missing)
-    number_at: Callable[[str], str]  # body member as a number (NULL unless it is one)
+    #: body member as a count: a number from 0 to MAX_COUNT, else NULL (rows stored before
+    #: the centre checked bodies may hold anything; no such row may make a read fail)
+    count_at: Callable[[str], str]
     members_of: Callable[[str], Members]
     #: a SUM over integer columns that cannot overflow (SQLite's SUM raises past 2^63)
     wide_sum: Callable[[str], str]

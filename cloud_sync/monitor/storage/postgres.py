@@ -19,6 +19,7 @@ import psycopg.sql
 from cloud_sync.monitor.storage.backend import Cursor
 from cloud_sync.monitor.storage.dialect import VALUE_ERRORS, Dialect, Members, Types
 from cloud_sync.monitor.storage.schema import migrate
+from cloud_sync.schemas import MAX_COUNT
 from edge.core import migrations
 
 # The key edge.core.migrations.POSTGRES takes for each migrating transaction (and the monitors
@@ -31,10 +32,13 @@ def _member(name: str) -> str:
     return f"m.envelope->'body'->'{name}'"
 
 
-def _number_at(name: str) -> str:
+def _count(value: str) -> str:
+    # Nested CASEs fix the order: the numeric cast only ever sees a JSON number, and only a
+    # number in range reaches double precision (1e400 would overflow it and fail the read).
     return (
-        f"CASE WHEN jsonb_typeof({_member(name)}) = 'number'"
-        f" THEN (m.envelope->'body'->>'{name}')::double precision END"
+        f"CASE WHEN jsonb_typeof({value}) = 'number' THEN"
+        f" CASE WHEN ({value})::numeric BETWEEN 0 AND {MAX_COUNT}"
+        f" THEN ({value})::numeric::double precision END END"
     )
 
 
@@ -46,8 +50,8 @@ def _members_of(name: str) -> Members:
             f" THEN {_member(name)} ELSE '{{}}'::jsonb END) AS r"
         ),
         key="r.key",
-        value="(r.value::text)::double precision",
-        condition="jsonb_typeof(r.value) = 'number'",
+        value=_count("r.value"),
+        condition=f"({_count('r.value')}) IS NOT NULL",
     )
 
 
@@ -59,7 +63,7 @@ POSTGRES = Dialect(
     greatest="GREATEST",
     json_param="%s::jsonb",
     text_at=lambda name: f"(m.envelope->'body'->>'{name}')",
-    number_at=_number_at,
+    count_at=lambda name: _count(_member(name)),
     members_of=_members_of,
     # SUM of a BIGINT is a NUMERIC here: it does not overflow.
     wide_sum=lambda expr: f"SUM({expr})",

@@ -51,6 +51,7 @@ class Queries:
         return rows
 
     def gateways(self, now: float) -> list[Row]:
+        d = self.dialect
         gateways = self._rows("SELECT * FROM gateways ORDER BY gateway")
         heartbeats: dict[str, Row] = {}
         for row in self._latest_bodies("heartbeat"):
@@ -60,8 +61,9 @@ class Queries:
         streams = {
             row["gateway"]: row
             for row in self._rows(
-                "SELECT gateway, SUM(received) AS received, SUM(gaps) AS gaps,"
-                " SUM(late) AS late FROM streams GROUP BY gateway"
+                f"SELECT gateway, {d.wide_sum('received')} AS received,"
+                f" {d.wide_sum('gaps')} AS gaps, {d.wide_sum('late')} AS late"
+                " FROM streams GROUP BY gateway"
             )
         }
         devices: Counter[str] = Counter()
@@ -94,7 +96,7 @@ class Queries:
         if community:
             where.append(f"COALESCE(g.community, m.gateway) = {d.param}")
             params.append(community)
-        sums = ", ".join(f"SUM({d.number_at(name)}) AS {name}" for name in WINDOW_COUNTS)
+        sums = ", ".join(f"SUM({d.count_at(name)}) AS {name}" for name in WINDOW_COUNTS)
         rows = self._rows(
             f"SELECT COALESCE(g.community, m.gateway) AS community, {window} AS window_start,"
             f" COUNT(*) AS lanes, {sums} FROM messages m"
@@ -173,13 +175,14 @@ class Queries:
         return rows
 
     def totals(self) -> Row:
+        wide_sum = self.dialect.wide_sum
         counts = self._rows(
             "SELECT (SELECT COUNT(*) FROM messages) AS messages,"
             " (SELECT COUNT(*) FROM gateways) AS gateways,"
             " (SELECT COUNT(*) FROM gateways WHERE online = 1) AS gateways_online,"
             " (SELECT COUNT(*) FROM rejected) AS rejected_kept,"
-            " (SELECT COALESCE(SUM(gaps), 0) FROM streams) AS seq_gaps,"
-            " (SELECT COALESCE(SUM(received), 0) FROM streams) AS received"
+            f" (SELECT COALESCE({wide_sum('gaps')}, 0) FROM streams) AS seq_gaps,"
+            f" (SELECT COALESCE({wide_sum('received')}, 0) FROM streams) AS received"
         )[0]
         return {name: int(value) for name, value in counts.items()}
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from cloud_sync.monitor.storage.backend import Cursor
 from cloud_sync.monitor.storage.dialect import VALUE_ERRORS, Dialect, Members, Types
 from cloud_sync.monitor.storage.schema import migrate
+from cloud_sync.schemas import MAX_COUNT
 from edge.core import migrations
 from edge.core.sqlite import Synchronous, connect
 
@@ -19,10 +20,12 @@ def _text_at(name: str) -> str:
     return f"json_extract(m.envelope, '$.body.{name}')"
 
 
-def _number_at(name: str) -> str:
+def _count_at(name: str) -> str:
+    value = f"json_extract(m.envelope, '$.body.{name}')"
+    # 1e400 in a stored body reads as an infinite REAL: outside the range, so not counted.
     return (
         f"CASE WHEN json_type(m.envelope, '$.body.{name}') IN ('integer', 'real')"
-        f" THEN json_extract(m.envelope, '$.body.{name}') END"
+        f" AND {value} BETWEEN 0 AND {MAX_COUNT} THEN {value} END"
     )
 
 
@@ -30,9 +33,10 @@ def _members_of(name: str) -> Members:
     return Members(
         join=f"CROSS JOIN json_each(m.envelope, '$.body.{name}') AS r",
         key="r.key",
-        value="r.value",
+        value=f"CASE WHEN r.value BETWEEN 0 AND {MAX_COUNT} THEN r.value END",
         condition=(
             f"json_type(m.envelope, '$.body.{name}') = 'object' AND r.type IN ('integer', 'real')"
+            f" AND r.value BETWEEN 0 AND {MAX_COUNT}"
         ),
     )
 
@@ -47,7 +51,7 @@ SQLITE = Dialect(
     greatest="MAX",
     json_param="?",
     text_at=_text_at,
-    number_at=_number_at,
+    count_at=_count_at,
     members_of=_members_of,
     # TOTAL is SQLite's SUM that returns a float and never raises "integer overflow".
     wide_sum=lambda expr: f"TOTAL({expr})",

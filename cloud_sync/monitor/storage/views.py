@@ -34,10 +34,26 @@ def body_of(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+#: The largest magnitude shown; beyond it (a stored 1e400 reads back as infinity on SQLite, as
+#: a 401-digit integer on PostgreSQL) a number is shown as missing.
+SHOWN_MAX = 1e15
+
+
 def number(value: Any) -> float | int | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    """A number a person can be shown, or None."""
+    if type(value) is int:
+        return value if -SHOWN_MAX <= value <= SHOWN_MAX else None
+    if type(value) is float and math.isfinite(value) and -SHOWN_MAX <= value <= SHOWN_MAX:
         return value
     return None
+
+
+def finite(row: Row) -> Row:
+    """The row with every non-finite float (a REAL column holding infinity) as None."""
+    for name, value in row.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            row[name] = None
+    return row
 
 
 def whole(value: Any) -> Any:
@@ -110,9 +126,10 @@ def gateway_row(
 ) -> Row:
     """One gateway's row with its latest heartbeat, stream counters and device health."""
     name = gw["gateway"]
+    finite(gw)
     gw["online"] = bool(gw["online"])
     gw["community"] = gw["community"] or name
-    gw["last_seen_age_s"] = round(max(now - gw["last_seen"], 0.0), 3)
+    gw["last_seen_age_s"] = round(max(now - (gw["last_seen"] or now), 0.0), 3)
     body = beat["body"] if beat else {}
     gw["outbox_depth"] = number(body.get("outbox_depth"))
     gw["outbox_oldest_age_s"] = number(body.get("outbox_oldest_age_s"))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from edge.crypto.jws import JwsError
+
 
 class CommunityPassError(Exception):
     """Base of every community-pass error."""
@@ -40,10 +42,6 @@ class IssueError(CommunityPassError):
         super().__init__(f"{field}: {reason}")
 
 
-class TokenFormatError(CommunityPassError):
-    """A pass text that is not a well-formed pass; ``part`` is where it broke."""
-
-    def __init__(self, part: str, reason: str) -> None:
-        self.part = part
-        self.reason = reason
-        super().__init__(f"{part}: {reason}")
+class TokenFormatError(CommunityPassError, JwsError):
+    """A pass text that is not a well-formed pass; ``part`` is where it broke. A malformed JWS
+    inside raises :class:`edge.crypto.jws.JwsError`, which this extends: catch that."""

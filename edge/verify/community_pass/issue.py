@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from edge.crypto.jws import PrivateKey, compact_json, sign_compact
 from edge.verify.base import CodeStatus
 from edge.verify.community_pass.errors import IssueError
-from edge.verify.community_pass.jws import PrivateKey, compact_json, sign_compact
 from edge.verify.community_pass.status_list import parse_entries
 from edge.verify.community_pass.token import PREFIX, PassClaims, encode_claims, to_epoch, valid_id
 

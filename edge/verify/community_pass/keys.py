@@ -18,15 +18,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from edge.verify.community_pass.errors import KeyFileError, TokenFormatError
-from edge.verify.community_pass.jws import (
+from edge.crypto.jws import (
     Alg,
+    JwsError,
     PrivateKey,
     PublicKey,
     alg_of_key,
     b64url_decode,
     b64url_encode,
 )
+from edge.verify.community_pass.errors import KeyFileError
 from edge.verify.community_pass.token import valid_id
 
 _ALG_NAMES: dict[str, Alg] = {"ES256": "ES256", "Ed25519": "EdDSA", "EdDSA": "EdDSA"}
@@ -145,7 +146,7 @@ def public_key_from_jwk(jwk: Mapping[str, Any], source: Path | None, index: int)
             x = int.from_bytes(b64url_decode(str(jwk["x"]), "x"), "big")
             y = int.from_bytes(b64url_decode(str(jwk["y"]), "y"), "big")
             return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
-    except (KeyError, ValueError, TokenFormatError):
+    except (KeyError, ValueError, JwsError):
         raise KeyFileError(source, f"{where}: x/y missing or not a point on the curve") from None
     raise KeyFileError(source, f"{where}: only OKP/Ed25519 and EC/P-256 keys are supported")
 

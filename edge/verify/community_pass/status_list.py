@@ -29,11 +29,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from edge.verify.community_pass.errors import StatusListError, TokenFormatError
-from edge.verify.community_pass.jws import parse_compact, signature_ok
+from edge.crypto.jws import JwsError, parse_compact, signature_ok
+from edge.verify.community_pass.errors import StatusListError
 from edge.verify.community_pass.keys import KeyRing
 
 log = logging.getLogger(__name__)
+
+#: A signed list's payload: 100,000 entries of a pass id and a colour fit well within this.
+MAX_SIGNED_CHARS = 32 * 1024 * 1024
 
 
 class PassState(enum.StrEnum):
@@ -102,8 +105,8 @@ def _verified_body(signed: object, keyring: KeyRing, source: Path | None) -> tup
     if not isinstance(signed, str):
         raise StatusListError(source, "signed must be a compact JWS string")
     try:
-        jws = parse_compact(signed)
-    except TokenFormatError as exc:
+        jws = parse_compact(signed, max_part_chars=MAX_SIGNED_CHARS)
+    except JwsError as exc:
         raise StatusListError(source, f"signed: {exc}") from None
     found = keyring.lookup(jws.kid)
     if found is None:

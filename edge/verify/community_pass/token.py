@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from edge.crypto.jws import CompactJws, compact_json, json_object, parse_compact
 from edge.verify.base import CodeStatus
 from edge.verify.community_pass.errors import TokenFormatError
-from edge.verify.community_pass.jws import CompactJws, compact_json, json_object, parse_compact
 
 PREFIX = "CP1:"
 # A pass is ~250 characters; anything far longer is not one, and is refused before any work.
@@ -91,7 +91,7 @@ def claims_prefix(text: str) -> bool:
 
 
 def parse_pass_text(text: str) -> CompactJws:
-    """``CP1:<compact JWS>`` -> the unverified JWS. Raises :class:`TokenFormatError`."""
+    """``CP1:<compact JWS>`` -> the unverified JWS. Raises :class:`JwsError`."""
     text = text.strip()
     if len(text) > MAX_TEXT_CHARS:
         raise TokenFormatError("text", "too long for a pass")

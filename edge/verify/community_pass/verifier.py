@@ -14,9 +14,8 @@ import logging
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from edge.crypto.jws import ALGS, JwsError, signature_ok
 from edge.verify.base import CodeStatus, Verdict
-from edge.verify.community_pass.errors import TokenFormatError
-from edge.verify.community_pass.jws import ALGS, signature_ok
 from edge.verify.community_pass.keys import KeyRing
 from edge.verify.community_pass.status_list import PassState, StatusList
 from edge.verify.community_pass.token import (
@@ -70,7 +69,7 @@ class CommunityPassVerifier:
             at = at.replace(tzinfo=UTC)
         try:
             jws = parse_pass_text(text)
-        except TokenFormatError as exc:
+        except JwsError as exc:
             return _fail("format", UNREADABLE, why=str(exc))
         if jws.alg not in ALGS:
             return _fail("algorithm", SIGNATURE_INVALID, why="algorithm not allowed")
@@ -84,7 +83,7 @@ class CommunityPassVerifier:
             return _fail("signature", SIGNATURE_INVALID, kid=jws.kid)
         try:
             claims = decode_claims(jws.payload)
-        except TokenFormatError as exc:
+        except JwsError as exc:
             return _fail("format", UNREADABLE, kid=jws.kid, why=str(exc))
         # From here the pass is authentic, so who it names and until when can be reported.
         details = {"kid": jws.kid, "alg": alg, "signed_status": claims.status.value}

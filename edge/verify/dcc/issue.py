@@ -14,9 +14,9 @@ import cbor2
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
+from edge.crypto.ecdsa import sign_p256
 from edge.verify.dcc.base45 import b45encode
 from edge.verify.dcc.chain import (
     ALG_ES256,
@@ -130,8 +130,7 @@ def encode_cose(
 
 def sign_bytes(key: SigningKey, data: bytes) -> bytes:
     if isinstance(key, ec.EllipticCurvePrivateKey):
-        r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        return sign_p256(key, data)
     return key.sign(
         data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()
     )

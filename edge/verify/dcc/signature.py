@@ -6,8 +6,8 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from edge.crypto.ecdsa import verify_p256
 from edge.verify.dcc.chain import ALG_ES256, ALG_PS256, CoseSign1
 
 #: certificate type ("v", "t", "r") -> the EKU OIDs that allow a DSC to sign it
@@ -26,12 +26,7 @@ def signature_ok(cose: CoseSign1, key: object) -> bool:
     data = cose.to_be_signed()
     try:
         if cose.alg == ALG_ES256 and isinstance(key, ec.EllipticCurvePublicKey):
-            if len(cose.signature) != 64 or key.curve.name != "secp256r1":
-                return False
-            r = int.from_bytes(cose.signature[:32], "big")
-            s = int.from_bytes(cose.signature[32:], "big")
-            key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
-            return True
+            return verify_p256(key, cose.signature, data)
         if cose.alg == ALG_PS256 and isinstance(key, rsa.RSAPublicKey):
             key.verify(
                 cose.signature,

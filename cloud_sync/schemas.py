@@ -1,0 +1,302 @@
+"""The body of every message a gateway sends, per stream: what the centre accepts.
+
+Derived from what the uplink sends (``cloud_sync/uplink/windows.py`` for lane windows,
+``cloud_sync/uplink/service.py`` for stock, alerts, device health, heartbeats, birth, death and
+command acks) and documented for people in ``cloud_sync/asyncapi.yaml``. The central monitor
+checks every body with :func:`problem` before it stores anything: a body that fails is set
+aside with the reason, in words, so that no stored row can blank the district's dashboard.
+
+Every field is typed and bounded: counts are whole numbers from 0, amounts and durations are
+finite and not negative, texts and tallies have a length, and a body names no field the stream
+does not have (a new field is a new protocol revision, and the centre is updated first).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The largest integer a JSON reader (the dashboard's JavaScript) holds exactly; rev, seq and
+#: bdseq never come near it, and sums of them stay far from the databases' 2^63.
+MAX_SEQUENCE = 2**53 - 1
+MAX_COUNT = 1_000_000_000  # a count in one window or one outbox
+MAX_AMOUNT = 1e12  # stock on hand, reorder points
+MAX_SECONDS = 20 * 365 * 86400.0  # ages and uptimes
+MAX_NAME = 200  # ids, keys, subjects
+MAX_TEXT = 1000  # messages and reasons people read
+MAX_BODY_BYTES = 16 * 1024  # a whole message: the largest lane window is about 3 KiB
+MAX_KEY = 200
+
+_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_LABEL = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")  # a rule or status name: printable, short
+_BUCKET = re.compile(r"^(?:<|>=)?\d{1,3}\.\d$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$")
+
+# -- what a person reads when a body is set aside (one place, to be translated) ------------
+WHOLE = "must be a whole number from 0 to {hi:,}"
+NUMBER = "must be a finite number from {lo:g} to {hi:g}"
+NUMBER_OR_NULL = "must be null or a finite number from {lo:g} to {hi:g}"
+TEXT = "must be text of at most {n} characters"
+ID_TEXT = "must be 1 to 64 letters, digits, '.', '_' or '-'"
+ONE_OF = "must be one of {choices}"
+TIME = "must be an ISO 8601 time such as 2026-11-29T01:00:00Z"
+FLAG = "must be true or false"
+HEX = "must be 64 lower-case hexadecimal digits"
+SCALAR = "must be null, a number or text of at most {n} characters"
+TALLY = "must be an object of at most {n} names, each counting a whole number from 0"
+TALLY_NAME = "has a name that is not allowed (1 to 64 printable characters): {name!r}"
+MISSING = "{field} is missing"
+UNKNOWN = "{field!r} is not a field of the {stream} stream"
+BAD_FIELD = "{field} {problem} (got {value})"
+KEY = "the key must be {expected!r} (made from the body), not {key!r}"
+SUM = "{what} add up to {total:,}, not {expected:,}"
+MORE_THAN = "{field} ({value:,}) is more than the screenings ({screenings:,})"
+
+Check = Callable[[Any], str | None]  # None: fine; else what is wrong, in words
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def whole(hi: int = MAX_COUNT) -> Check:
+    def check(v: Any) -> str | None:
+        if type(v) is int and 0 <= v <= hi:
+            return None
+        return WHOLE.format(hi=hi)
+
+    return check
+
+
+def number(lo: float = 0.0, hi: float = MAX_AMOUNT, *, nullable: bool = False) -> Check:
+    def check(v: Any) -> str | None:
+        if v is None and nullable:
+            return None
+        if type(v) in (int, float) and math.isfinite(v) and lo <= v <= hi:
+            return None
+        return (NUMBER_OR_NULL if nullable else NUMBER).format(lo=lo, hi=hi)
+
+    return check
+
+
+def text(n: int = MAX_NAME, *, pattern: re.Pattern[str] | None = None) -> Check:
+    def check(v: Any) -> str | None:
+        if type(v) is not str or len(v) > n:
+            return TEXT.format(n=n)
+        if pattern is not None and not pattern.match(v):
+            return ID_TEXT
+        return None
+
+    return check
+
+
+def one_of(*choices: str) -> Check:
+    def check(v: Any) -> str | None:
+        return (
+            None if v in choices and type(v) is str else ONE_OF.format(choices=", ".join(choices))
+        )
+
+    return check
+
+
+def timestamp(v: Any) -> str | None:
+    if type(v) is str and len(v) <= 40 and _ISO.match(v):
+        try:
+            datetime.datetime.fromisoformat(v)
+        except ValueError:
+            return TIME
+        return None
+    return TIME
+
+
+def flag(v: Any) -> str | None:
+    return None if type(v) is bool else FLAG
+
+
+def hex64(v: Any) -> str | None:
+    return None if type(v) is str and _HEX64.match(v) else HEX
+
+
+def scalar(v: Any) -> str | None:
+    if v is None or (type(v) is str and len(v) <= 100):
+        return None
+    if type(v) in (int, float) and math.isfinite(v):
+        return None
+    return SCALAR.format(n=100)
+
+
+def tally(n: int, name: re.Pattern[str] = _LABEL) -> Check:
+    def check(v: Any) -> str | None:
+        if type(v) is not dict or len(v) > n:
+            return TALLY.format(n=n)
+        for key, count in v.items():
+            if type(count) is not int or not 0 <= count <= MAX_COUNT:
+                return TALLY.format(n=n)
+            if not name.match(key):
+                return TALLY_NAME.format(name=key[:40])
+        return None
+
+    return check
+
+
+@dataclass(frozen=True, slots=True)
+class BodySchema:
+    stream: str
+    required: Mapping[str, Check]
+    optional: Mapping[str, Check] = field(default_factory=dict)
+    #: the key a body of this stream must be sent under (None: any key)
+    key_of: Callable[[dict[str, Any]], str] | None = None
+    #: checks across fields, after every field passed
+    consistent: Callable[[dict[str, Any]], str | None] | None = None
+
+    def problem(self, body: dict[str, Any], key: str | None = None) -> str | None:
+        """What is wrong with ``body`` (sent under ``key``), in words; None when it is fine."""
+        required, optional = self.required, self.optional
+        for name, value in body.items():
+            check = required.get(name) or optional.get(name)
+            if check is None:
+                return UNKNOWN.format(field=name[:40], stream=self.stream)
+            wrong = check(value)
+            if wrong is not None:
+                return BAD_FIELD.format(field=name, problem=wrong, value=_show(value))
+        for name in required:
+            if name not in body:
+                return MISSING.format(field=name)
+        if self.consistent is not None:
+            wrong = self.consistent(body)
+            if wrong is not None:
+                return wrong
+        if key is not None and self.key_of is not None:
+            expected = self.key_of(body)
+            if key != expected:
+                return KEY.format(expected=expected[:80], key=key[:80])
+        return None
+
+
+def _window_adds_up(body: dict[str, Any]) -> str | None:
+    screenings = body["screenings"]
+    parts = body["admitted"] + body["denied"] + body["rechecks"]
+    if parts != screenings:
+        what = "admitted, denied and rechecks"
+        return SUM.format(what=what, total=parts, expected=screenings)
+    reasons = sum(body["denied_by_reason"].values())
+    if reasons != body["denied"]:
+        return SUM.format(what="the denial reasons", total=reasons, expected=body["denied"])
+    for name in ("overrides", "incomplete", "distinct_people"):
+        if body[name] > screenings:
+            return MORE_THAN.format(field=name, value=body[name], screenings=screenings)
+    for name in ("code_status", "temperature_histogram"):
+        counted = sum(body[name].values())
+        if counted > screenings:
+            return MORE_THAN.format(field=name, value=counted, screenings=screenings)
+    return None
+
+
+LANE_WINDOW = BodySchema(
+    "lane-window",
+    required={
+        "lane": text(64, pattern=_ID),
+        "window_start": timestamp,
+        "window_s": whole(7 * 86400),
+        "screenings": whole(),
+        "admitted": whole(),
+        "denied": whole(),
+        "rechecks": whole(),
+        "overrides": whole(),
+        "incomplete": whole(),
+        "denied_by_reason": tally(64),
+        "code_status": tally(64),
+        "temperature_histogram": tally(100, _BUCKET),  # 0.1 °C bins from 34.0 to 42.0
+        "distinct_people": whole(),
+    },
+    key_of=lambda body: f"{body['lane']}/{body['window_start']}",
+    consistent=_window_adds_up,
+)
+STOCK = BodySchema(
+    "stock",
+    required={
+        "item": text(64, pattern=_ID),
+        "on_hand": number(),
+        "unit": text(32),
+        "days_of_supply": number(hi=1e6, nullable=True),
+        "reorder_point": number(nullable=True),
+        "measured_at": timestamp,
+    },
+    key_of=lambda body: str(body["item"]),
+)
+ALERT = BodySchema(
+    "alert",
+    required={
+        "alert_id": text(MAX_NAME),
+        "kind": text(64),
+        "subject": text(MAX_NAME),
+        "severity": one_of("info", "warning", "critical"),
+        "state": one_of("open", "acknowledged", "resolved"),
+        "message": text(MAX_TEXT),
+        "changed_at": timestamp,
+    },
+    key_of=lambda body: str(body["alert_id"]),
+)
+DEVICE_HEALTH = BodySchema(
+    "device-health",
+    required={
+        "device": text(64, pattern=_ID),
+        "kind": text(32),
+        "state": text(32),
+        "reason": text(MAX_TEXT),
+        "changed_at": timestamp,
+    },
+    key_of=lambda body: str(body["device"]),
+)
+HEARTBEAT = BodySchema(
+    "heartbeat",
+    required={
+        "outbox_depth": whole(),
+        "outbox_held": whole(),
+        "outbox_oldest_age_s": number(hi=MAX_SECONDS, nullable=True),
+        "evicted_total": whole(MAX_SEQUENCE),
+        "uptime_s": number(hi=MAX_SECONDS),
+        "bdseq": whole(MAX_SEQUENCE),
+        "clock_synced": flag,
+        "policy_refused": whole(MAX_SEQUENCE),
+    },
+    key_of=lambda body: "gateway",
+)
+BIRTH = BodySchema(
+    "birth",
+    required={
+        "bdseq": whole(MAX_SEQUENCE),
+        "keepalive_s": number(1, 86400),
+        "software": text(100),
+    },
+    optional={"heartbeat_s": number(1, 30 * 86400), "community": text(100)},
+    key_of=lambda body: "gateway",
+)
+DEATH = BodySchema("death", required={"bdseq": whole(MAX_SEQUENCE)}, key_of=lambda body: "gateway")
+POLICY_ACK = BodySchema(
+    "ack/policy",
+    required={
+        "ok": flag,
+        "status": one_of("applied", "unchanged", "refused"),
+        "reason": text(MAX_TEXT),
+        "command": one_of("policy"),
+        "digest": hex64,
+    },
+    optional={"kid": text(100), "issued_at": number(hi=1e11), "version": scalar},
+    key_of=lambda body: str(body["digest"])[:16],  # the command's digest names its answer
+)
+
+#: Birth and death (``ccg/v1/<gw>/birth``, ``.../death``), by the envelope's stream.
+LIFECYCLE: dict[str, BodySchema] = {"birth": BIRTH, "death": DEATH}
+#: The data streams (``ccg/v1/<gw>/data/<stream>``): the only ones the centre accepts.
+DATA: dict[str, BodySchema] = {
+    s.stream: s for s in (LANE_WINDOW, STOCK, ALERT, DEVICE_HEALTH, HEARTBEAT)
+}
+#: The acknowledgements of commands (``ccg/v1/<gw>/ack/<command>``).
+ACKS: dict[str, BodySchema] = {"policy": POLICY_ACK}
