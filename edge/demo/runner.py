@@ -216,7 +216,10 @@ async def _run_demo(root: Path, opts: DemoOptions, say: Callable[[str], None]) -
             pairing_window_s=PAIRING_WINDOW_S,
             extra_toml=extra,
         )
-        gateway = Gateway(load_config(ws.config), source=ws.config)
+        config = load_config(ws.config)
+        if room is not None:  # two weeks of usage, so the forecast shows from the first minute
+            await asyncio.to_thread(room.seed_history, config.db_path)
+        gateway = Gateway(config, source=ws.config)
         quiet: Callable[[str], None] = (lambda _line: None) if opts.quiet else say
         async with asyncio.TaskGroup() as tasks:
             background = [

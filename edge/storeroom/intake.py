@@ -157,6 +157,8 @@ class SensorIntake:
             self._signal(sensor, Signal.BAD, now, result.reason)
             return
         shelf.count_fault = False
+        # The count first, then the health: a shelf that recovers with this reading is then
+        # evaluated once, on its new count, not on the stale one.
         self._count(stock, float(result.count), now)
         self._signal(sensor, Signal.GOOD, now)
 
@@ -194,6 +196,10 @@ class SensorIntake:
             log.info("storeroom sensor %s reads again", sensor.key)
             self._write(records.add_sensor_event(sensor.key, now, "ok", messages.READING))
         self._bus.publish(DeviceStatus(sensor.key, sensor.kind, "connected", "reading", now))
+        # Reading (again): its item's stock is known again, and evaluated afresh.
+        shelf = self._shelves.get(sensor.key)
+        if shelf is not None and shelf.stock is not None:
+            self._stock_alerts.evaluate(shelf.stock, now)
 
     def check(self, now: float) -> None:
         """Time-driven: silent sensors, faults that last (alerts), climate out for too long."""
@@ -217,6 +223,14 @@ class SensorIntake:
             if trigger is Trigger.RAISE:
                 message = messages.sensor_fault(sensor.key, sensor.reason)
                 self._alerting.apply(AlertKind.SENSOR_FAULT, sensor.key, trigger, now, message)
+                # Every tick, not only when the fault alert opens: a stock alert that an
+                # earlier recovery reopened must not stand beside the fault either.
+                self._withdraw_stock_alerts(sensor.key, now)
             elif trigger is Trigger.CLEAR:
                 message = messages.sensor_reading_again(sensor.key)
                 self._alerting.apply(AlertKind.SENSOR_FAULT, sensor.key, trigger, now, message)
+
+    def _withdraw_stock_alerts(self, sensor: str, now: float) -> None:
+        shelf = self._shelves.get(sensor)
+        if shelf is not None and shelf.stock is not None:
+            self._stock_alerts.withdraw(shelf.stock, now)

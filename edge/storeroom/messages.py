@@ -40,6 +40,7 @@ ITEM_STATUSES = {
     "critical": "critical: runs out before a delivery",
     "out": "out of stock",
     "unknown": "not counted yet",
+    "stale": "last good count: the shelf's sensor is faulty",
 }
 
 
@@ -63,6 +64,13 @@ def short_of_lead_time(
     return (
         f"{name}: {on_hand:g} {unit} left: {days_of_supply or 0:.1f} days of supply, "
         f"restocking takes {lead_time_days:g} days"
+    )
+
+
+def stock_alert_withdrawn(name: str, shelf: str, on_hand: float, unit: str) -> str:
+    return (
+        f"{name}: stock not known while shelf {shelf} is faulty "
+        f"(last good count {on_hand:g} {unit})"
     )
 
 

@@ -4,8 +4,11 @@ Each condition reports a trigger with hysteresis (see
 :func:`~edge.storeroom.alerts.threshold_trigger`) and :class:`~edge.storeroom.alerting.Alerting`
 runs it through the life-cycle table.
 
-A faulty shelf's readings never reach the ledger (see :mod:`edge.storeroom.intake`), so they
-never move a count and never open a stock alert.
+A faulty shelf says nothing about stock. While an item's shelf is faulty its count stays at
+the last good one (shown as stale), no stock alert opens or resolves, and once the fault is
+an alert of its own the item's stock alerts are withdrawn: a keeper sees "sensor fault", never
+"sensor fault" and "out of stock" for one shelf. When the shelf reads again the item is
+evaluated afresh.
 """
 
 from __future__ import annotations
@@ -28,16 +31,23 @@ class StockAlerts:
         self._hysteresis = settings.hysteresis
         self._sensors = sensors
 
+    def shelf_faulty(self, stock: ItemStock) -> bool:
+        shelf = stock.settings.shelf
+        sensor = self._sensors.get(shelf) if shelf is not None else None
+        return sensor is not None and sensor.faulty
+
     def status(self, stock: ItemStock) -> str:
-        """``ItemView.status``: "unknown", the worst open stock alert, or "ok"."""
+        """``ItemView.status``: "unknown", "stale", the worst open stock alert, or "ok"."""
         if stock.on_hand is None:
             return "unknown"
+        if self.shelf_faulty(stock):
+            return "stale"
         worst = self._alerting.worst_stock_alert(stock.key)
         return "ok" if worst is None else str(worst)
 
     def evaluate(self, stock: ItemStock, now: float) -> None:
         on_hand = stock.on_hand
-        if on_hand is None:
+        if on_hand is None or self.shelf_faulty(stock):
             return
         item, fc, apply = stock.settings, stock.forecast, self._alerting.apply
         name, h = stock.name, self._hysteresis
@@ -73,6 +83,15 @@ class StockAlerts:
             now,
             messages.short_of_lead_time(name, on_hand, item.unit, dos, lead),
         )
+
+    def withdraw(self, stock: ItemStock, now: float) -> None:
+        """The item's shelf is confirmed faulty: its stock alerts no longer stand."""
+        shelf = stock.settings.shelf or ""
+        message = messages.stock_alert_withdrawn(
+            stock.name, shelf, stock.on_hand or 0.0, stock.settings.unit
+        )
+        for kind in STOCK_KINDS:
+            self._alerting.apply(kind, stock.key, Trigger.CLEAR, now, message)
 
     def acknowledge(self, stock: ItemStock, now: float, user: str | None) -> None:
         """An order answers every stock alert of the item: none of them should keep reminding."""

@@ -15,7 +15,7 @@ class ItemView:
     name: str
     unit: str
     shelf: str | None
-    on_hand: float | None
+    on_hand: float | None  # while ``stale``, the last good count
     on_order: float
     projected: float | None
     daily_use: float | None
@@ -23,8 +23,9 @@ class ItemView:
     reorder_point: float | None
     lead_time_days: float
     days_of_data: int
-    status: str  # "ok", "low", "critical", "out", "unknown"
+    status: str  # "ok", "low", "critical", "out", "unknown", "stale"
     status_text: str  # the status in words
+    stale: bool  # the shelf's sensor is faulty: ``on_hand`` is its last good count
     sensor_state: str | None  # the shelf's state: "starting", "ok", "fault"
 
 
@@ -61,6 +62,7 @@ def item_view(stock: ItemStock, status: str, shelf: SensorHealth | None) -> Item
         days_of_data=fc.days_of_data,
         status=status,
         status_text=messages.ITEM_STATUSES[status],
+        stale=shelf is not None and shelf.faulty and stock.on_hand is not None,
         sensor_state=shelf.state if shelf else None,
     )
 

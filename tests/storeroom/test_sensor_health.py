@@ -46,6 +46,12 @@ def test_every_transition_keeps_the_rules(health: Health, signal: Signal) -> Non
     assert (SHOWN[health] != SHOWN[after]) == announces
 
 
+@pytest.mark.parametrize(("health", "signal"), list(itertools.product(Health, Signal)))
+def test_apply_does_what_the_table_says(health: Health, signal: Signal) -> None:
+    sensor = SensorHealth("s1", "shelf", "mqtt", since=0.0, health=health)
+    assert (sensor.apply(signal, 1.0, "why"), sensor.health) == TRANSITIONS[health, signal][::-1]
+
+
 @pytest.mark.parametrize("start", [Health.FAULT, Health.FAULT_ONE_GOOD, Health.FAULT_TWO_GOOD])
 def test_back_from_any_fault_takes_the_same_good_readings(start: Health) -> None:
     sensor = SensorHealth("s1", "shelf", "mqtt", since=0.0, health=start)

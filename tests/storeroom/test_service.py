@@ -94,10 +94,11 @@ class Rig:
         self.weight = kg
 
     def wait(self, seconds: float) -> None:
-        """Time passes with the shelf still on the bus: a reading and a tick every 10 s."""
+        """Time passes with the sensors still on the bus: a reading each and a tick every 10 s."""
         for _ in range(int(seconds // 10)):
             self.clock.advance(10)
             self.service.handle("s1", ShelfWeight(self.weight))
+            self.service.handle("room", ClimateReading(21.0, 45.0))
             self.service.tick()
 
     def boxes(self, n: float) -> None:
@@ -235,7 +236,8 @@ async def test_burn_rate_reorder_point_and_low_alert_with_order(
     left = rig.consume_days(100, per_day=10, days=3)  # 3 days of data (day 0 partial)
     clock.now = (clock.now // DAY + 1) * DAY + 6 * 3600  # next morning
     rig.service.tick()
-    rig.boxes(left)  # the shelf reads on
+    assert rig.item().status == "stale"  # silent all night: its count is the last good one
+    rig.boxes(left)  # reading again
     view = rig.item()
     assert left == 70 and view.on_hand == 70
     assert view.days_of_data == 3
@@ -399,3 +401,47 @@ async def test_flapping_sensor_is_one_fault_not_a_storm(store: Store, clock: Fak
     assert rig.item().on_hand == 20
     sensor = next(s for s in rig.service.sensors() if s.key == "s1")
     assert sensor.rejected["not a number"] == 400  # every bad reading counted
+
+
+async def test_a_shelf_below_its_container_is_a_fault_not_also_out(
+    store: Store, clock: FakeClock
+) -> None:
+    rig = await started(store, clock)
+    rig.boxes(0)  # the empty crate: a true "none left"
+    assert rig.open_kinds() == {"out:masks"}
+    rig.put(0.0)  # the crate is lifted off: the shelf reads less than the crate weighs
+    view = rig.item()
+    assert (view.status, view.stale, view.on_hand) == ("stale", True, 0)  # the last good count
+    sensor = next(s for s in rig.service.sensors() if s.key == "s1")
+    assert (sensor.state, sensor.reason) == ("fault", "load below the container's weight")
+    rig.drain()
+    rig.wait(60)  # the fault lasts: it becomes an alert, and the stock alert is withdrawn
+    assert rig.open_kinds() == {"sensor-fault:s1"}
+    [withdrawn] = rig.alerts(AlertKind.OUT)
+    assert withdrawn.state == "resolved"
+    assert (
+        withdrawn.message
+        == "FFP2 masks: stock not known while shelf s1 is faulty (last good count 0 box)"
+    )
+    rig.put(-2.0)  # more garbage: no stock alert comes from a faulty shelf
+    rig.wait(600)
+    assert rig.open_kinds() == {"sensor-fault:s1"}
+    assert rig.item().on_hand == 0
+    rig.boxes(12)  # the crate is back, refilled
+    rig.wait(60)
+    assert (rig.item().status, rig.item().stale, rig.item().on_hand) == ("ok", False, 12)
+    assert rig.open_kinds() == set()
+    rig.boxes(0)  # and emptied again: a new episode, told afresh
+    out = rig.service.alerting.get(AlertKind.OUT, "masks")
+    assert out is not None and out.alert_id == "out:masks:2"
+
+
+async def test_a_short_fault_leaves_stock_alerts_alone(store: Store, clock: FakeClock) -> None:
+    rig = await started(store, clock)
+    rig.boxes(0)
+    rig.drain()
+    rig.put(0.0, seconds=3.5)  # lifted for a moment: faulty, shown stale, but no alert yet
+    assert rig.item().status == "stale"
+    rig.boxes(0)
+    assert rig.item().status == "out" and rig.open_kinds() == {"out:masks"}
+    assert rig.alerts() == []  # nothing withdrawn, nothing re-opened

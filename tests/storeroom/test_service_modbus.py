@@ -71,7 +71,7 @@ async def running(
                 ),
             ),
             filter=FilterSettings(settle_seconds=0.3),
-            alerts=AlertSettings(fault_alert_after_seconds=0.5),
+            alerts=AlertSettings(fault_alert_after_seconds=0.5, fault_clear_seconds=0.5),
             tick_seconds=0.1,
         )
         sim = ModbusBusSimulator(cable.port_a, [shelf_a, shelf_b, climate], baudrate=19200)
@@ -146,3 +146,29 @@ async def test_shelf_faults_never_read_as_out_of_stock(
     shelf_a.kilograms = 1.0 + 20 * 0.25
     await eventually(lambda: sensor(service, "a")[0] == "ok")
     assert on_hand(service, "masks") == 20
+
+
+async def test_a_lifted_crate_is_a_sensor_fault_not_also_out(
+    running: tuple[StoreroomService, SimulatedShelf, SimulatedShelf, SimulatedClimate],
+) -> None:
+    service, shelf_a, _shelf_b, _climate = running
+    await eventually(lambda: on_hand(service, "masks") == 20)
+    shelf_a.kilograms = 1.0  # every box taken: the empty crate, a true "none left"
+    await eventually(lambda: {a.kind for a in service.open_alerts()} == {"out", "low"})
+    shelf_a.kilograms = 0.0  # the crate is lifted off: less than the crate weighs
+    await eventually(lambda: sensor(service, "a") == ("fault", "load below the container's weight"))
+    view = service.item_view("masks")
+    assert (view.status, view.stale, view.on_hand) == ("stale", True, 0)  # the last good count
+    # Once the fault is an alert, it stands alone: the stock alerts are withdrawn.
+    await eventually(
+        lambda: [(a.kind, a.subject) for a in service.open_alerts()] == [("sensor-fault", "a")]
+    )
+    history = {a.alert_id: a for a in await service.alert_history()}
+    for alert_id in ("out:masks:1", "low:masks:1"):
+        assert history[alert_id].state == "resolved"
+        assert "stock not known while shelf a is faulty" in history[alert_id].message
+    assert service.item_view("masks").on_hand == 0
+    shelf_a.kilograms = 1.0 + 20 * 0.25  # back on the shelf, refilled
+    await eventually(lambda: sensor(service, "a")[0] == "ok" and on_hand(service, "masks") == 20)
+    await eventually(lambda: service.open_alerts() == [])
+    assert service.item_view("masks").status == "ok"
