@@ -1,5 +1,9 @@
 """The checkpoint's tables: screenings, overrides, device events.
 
+Schema changes use sqlite-utils (new steps; shipped steps are never edited). The hot-path
+inserts in :mod:`edge.checkpoint.queries` stay raw SQL: sqlite-utils' ``insert`` costs about
+six times as much per row (``bench/bench_sqlite_utils_insert.py``).
+
 The set is recorded as ``core`` in databases that exist in the field; the name stays.
 """
 
@@ -76,5 +80,6 @@ def create_device_events(db: sqlite_utils.Database) -> None:
 def add_decision_key(db: sqlite_utils.Database) -> None:
     # A decision is named when it is made, before it is recorded; recording it again after a
     # storage failure must not make a second row.
-    db.execute("ALTER TABLE screenings ADD COLUMN decision_key TEXT")
-    db.execute("CREATE UNIQUE INDEX screenings_decision_key ON screenings (decision_key)")
+    screenings = db.table("screenings")
+    screenings.add_column("decision_key", str)
+    screenings.create_index(["decision_key"], index_name="screenings_decision_key", unique=True)
