@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from edge.commands import register_all
+from edge.commands.version import version_line
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -20,6 +21,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             " Start with 'edge-gateway demo' to see it work with simulated devices."
         ),
     )
+    parser.add_argument("--version", action="version", version=version_line("edge-gateway"))
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)"
     )

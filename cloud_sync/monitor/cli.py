@@ -1,7 +1,7 @@
 """``central-monitor``: the command line of the central monitor.
 
 central-monitor run --broker mqtt.example.org:8883 --tls-ca ca.pem --db sqlite:///centre.db
-central-monitor dashboard --db postgresql://monitor@db/centre --http 0.0.0.0:8080
+central-monitor dashboard --db postgresql://monitor@db/centre --http 0.0.0.0:8090
 central-monitor push-policy --gateway gw-riverside --policy fever.json --key centre.pem
 """
 
@@ -15,6 +15,7 @@ import logging
 import signal
 import sys
 from collections.abc import Iterator, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from cloud_sync.monitor.errors import MonitorError
 log = logging.getLogger("cloud_sync.monitor")
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+#: not the gateway page's 8080: a gateway and a monitor often share a machine (the demo does)
+DEFAULT_HTTP_PORT = 8090
 
 DESCRIPTION = """\
 The central monitor of the community checkpoint gateways.
@@ -37,7 +40,7 @@ messages and keep-alive, and serves a dashboard, a REST API (/api/...), /metrics
 
 EPILOG = """\
 examples:
-  central-monitor run --broker 127.0.0.1:1883 --db sqlite:///centre.db --http 127.0.0.1:8080
+  central-monitor run --broker 127.0.0.1:1883 --db sqlite:///centre.db --http 127.0.0.1:8090
   central-monitor run --broker broker:8883 --tls-ca ca.pem --username centre \\
       --password-file /run/secrets/mqtt --db postgresql://monitor@db/centre --share-group centre
   central-monitor push-policy --broker 127.0.0.1:1883 --gateway gw-riverside \\
@@ -98,6 +101,13 @@ def _http_option(parser: argparse.ArgumentParser, default: str) -> None:
     )
 
 
+def _version() -> str:
+    try:
+        return f"central-monitor {metadata.version('community-checkpoint-gateway')}"
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "central-monitor (version unknown: not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="central-monitor",
@@ -105,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=_version())
     parser.add_argument(
         "--log-level",
         default="INFO",
@@ -121,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _broker_options(run)
     _db_option(run, "sqlite:///central-monitor.db")
-    _http_option(run, "127.0.0.1:8080")
+    _http_option(run, f"127.0.0.1:{DEFAULT_HTTP_PORT}")
     run.add_argument(
         "--share-group",
         metavar="NAME",
@@ -154,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         "monitors fill (several dashboards over one PostgreSQL).",
     )
     _db_option(dashboard, "sqlite:///central-monitor.db")
-    _http_option(dashboard, "127.0.0.1:8080")
+    _http_option(dashboard, f"127.0.0.1:{DEFAULT_HTTP_PORT}")
 
     push = commands.add_parser(
         "push-policy",
@@ -212,7 +223,7 @@ def _settings(args: argparse.Namespace) -> Any:
     if getattr(args, "db", None):
         values["db"] = args.db
     if getattr(args, "http", "off") != "off":
-        values["http_host"], values["http_port"] = _host_port(args.http, 8080)
+        values["http_host"], values["http_port"] = _host_port(args.http, DEFAULT_HTTP_PORT)
     if getattr(args, "share_group", None):
         values["share_group"] = args.share_group
     if hasattr(args, "topic"):
