@@ -15,6 +15,7 @@ from typing import Any
 
 from edge.checkpoint.devices import DeviceBoard
 from edge.checkpoint.lanes import Lanes
+from edge.checkpoint.people import PeopleDesk
 from edge.checkpoint.policy_store import PolicyStore
 from edge.checkpoint.records import ScreeningRecords
 from edge.checkpoint.service import DeviceView, LaneView, ScreeningView
@@ -44,6 +45,7 @@ class Checkpoint:
         *,
         retention_days: int = 14,
         clock: Callable[[], float] = time.time,
+        people: PeopleDesk | None = None,
     ) -> None:
         self._bus = bus
         self._clock = clock
@@ -61,6 +63,7 @@ class Checkpoint:
             verifier=verifier,
             bus=bus,
             clock=clock,
+            people=people,
         )
 
     async def start(self) -> None:

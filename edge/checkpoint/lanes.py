@@ -15,12 +15,14 @@ from datetime import UTC, datetime
 
 from edge.checkpoint import queries as q
 from edge.checkpoint.devices import DeviceBoard, DeviceRecord
+from edge.checkpoint.people import NobodyKnown, PeopleDesk
 from edge.checkpoint.policy_store import PolicyStore
 from edge.checkpoint.records import ScreeningRecords
-from edge.checkpoint.service import LaneView
+from edge.checkpoint.service import InvalidRequestError, LaneView
 from edge.checkpoint.settings import LaneSettings
 from edge.core.bus import Bus
 from edge.core.events import ScreeningPending
+from edge.rules.household import Direction, ManualEntry
 from edge.rules.pairing import Incomplete, LanePairing, Paired
 from edge.rules.policy import UNREADABLE_STEPS, Inputs, decide
 from edge.verify.base import Verdict, VerifierChain
@@ -48,6 +50,7 @@ class Lane:
     id: str
     name: str
     pairing: LanePairing[Scan]
+    direction: Direction = "both"
     timer: asyncio.TimerHandle | None = None
 
 
@@ -62,13 +65,18 @@ class Lanes:
         verifier: VerifierChain,
         bus: Bus,
         clock: Callable[[], float],
+        people: PeopleDesk | None = None,
     ) -> None:
         self._lanes = {
             lane.id: Lane(
-                lane.id, lane.name or lane.id, LanePairing(lane.pairing_window_s, lane.order)
+                lane.id,
+                lane.name or lane.id,
+                LanePairing(lane.pairing_window_s, lane.order),
+                lane.direction,
             )
             for lane in lanes
         }
+        self.people: PeopleDesk = people if people is not None else NobodyKnown()
         self._devices = devices
         self._policy = policy
         self._records = records
@@ -80,7 +88,9 @@ class Lanes:
     def views(self) -> list[LaneView]:
         counts = self._records.counts
         return [
-            LaneView(lane.id, lane.name, lane.pairing.waiting_for, counts.today(lane.id))
+            LaneView(
+                lane.id, lane.name, lane.pairing.waiting_for, counts.today(lane.id), lane.direction
+            )
             for lane in self._lanes.values()
         ]
 
@@ -171,8 +181,55 @@ class Lanes:
         thermometer_up: bool = True,
     ) -> None:
         scan = outcome.scan
-        temperature = outcome.temperature
-        verdict = scan.verdict if scan is not None else None
+        self._decide(
+            lane,
+            now,
+            temperature=outcome.temperature,
+            verdict=scan.verdict if scan is not None else None,
+            raw=scan.raw if scan is not None else None,
+            complete=isinstance(outcome, Paired),
+            thermometer_up=thermometer_up,
+        )
+
+    def manual(
+        self, lane_id: str, entry: ManualEntry, temperature: float | None, subject: str | None
+    ) -> q.NewScreening:
+        """Decide a manual registration on ``lane_id`` (a person with no code) and record it.
+
+        ``subject``: the registered member's resident id when the person is one (household
+        rules apply to them as to a scanned pass). Raises :class:`InvalidRequestError`.
+        """
+        lane = self._lanes.get(lane_id)
+        if lane is None:
+            raise InvalidRequestError(f"there is no lane {lane_id!r}")
+        return self._decide(
+            lane,
+            self._clock(),
+            temperature=temperature,
+            verdict=None,
+            raw=None,
+            complete=True,
+            thermometer_up=self._devices.thermometer_up(lane.id),
+            manual=entry,
+            subject=subject,
+        )
+
+    def _decide(
+        self,
+        lane: Lane,
+        now: float,
+        *,
+        temperature: float | None,
+        verdict: Verdict | None,
+        raw: str | None,
+        complete: bool,
+        thermometer_up: bool,
+        manual: ManualEntry | None = None,
+        subject: str | None = None,
+    ) -> q.NewScreening:
+        if verdict is not None:
+            subject = verdict.subject
+        context = self.people.context(subject, lane.id, lane.direction, now)
         policy = self._policy.current
         decision = decide(
             policy,
@@ -181,6 +238,9 @@ class Lanes:
                 verdict=verdict,
                 thermometer_up=thermometer_up,
                 verifier_up=bool(self._verifier),
+                direction=lane.direction,
+                household=context,
+                manual=manual,
             ),
         )
         record = q.NewScreening(
@@ -196,13 +256,16 @@ class Lanes:
             code_status=verdict.status.value if verdict and verdict.status else None,
             code_valid=verdict.valid if verdict else None,
             failed_step=verdict.failed_step if verdict else None,
-            complete=isinstance(outcome, Paired),
-            resident_id=verdict.subject if verdict else None,
-            raw_code=scan.raw if scan else None,
+            complete=complete,
+            resident_id=subject,
+            raw_code=raw,
+            on_duty=self.people.on_duty(lane.id),
         )
         task = self._records.decided(record)
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        self.people.decided(record, lane.direction, context)
+        return record
 
     # -- shutting down -----------------------------------------------------------------------
     async def settle_everything(self) -> None:

@@ -30,6 +30,7 @@ class NewScreening:
     complete: bool
     resident_id: str | None  # personal: purged after the retention period
     raw_code: str | None  # personal: purged after the retention period
+    on_duty: str | None = None  # the staff signed in to the lane, comma-separated
 
 
 def insert_screening(db: sqlite_utils.Database, s: NewScreening) -> int:
@@ -37,7 +38,7 @@ def insert_screening(db: sqlite_utils.Database, s: NewScreening) -> int:
     db.execute(
         "INSERT INTO screenings (decision_key, lane, decided_at, outcome, reason, rule,"
         " policy_version, temperature, code_type, code_status, code_valid, failed_step, complete,"
-        " resident_id, raw_code) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " resident_id, raw_code, on_duty) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
         " ON CONFLICT (decision_key) DO NOTHING",
         (
             s.key,
@@ -55,6 +56,7 @@ def insert_screening(db: sqlite_utils.Database, s: NewScreening) -> int:
             int(s.complete),
             s.resident_id,
             s.raw_code,
+            s.on_duty,
         ),
     )
     row = db.execute("SELECT id FROM screenings WHERE decision_key = ?", [s.key]).fetchone()
@@ -64,7 +66,7 @@ def insert_screening(db: sqlite_utils.Database, s: NewScreening) -> int:
 _SCREENING_COLUMNS = (
     "s.id, COALESCE(s.decision_key, 'id-' || s.id) AS decision_key, s.lane, s.decided_at,"
     " s.outcome, s.reason, s.rule, s.temperature, s.code_type,"
-    " s.code_status, s.complete, s.overridden_to,"
+    " s.code_status, s.complete, s.overridden_to, s.on_duty,"
     " (SELECT user FROM overrides o WHERE o.screening_id = s.id ORDER BY o.id DESC LIMIT 1)"
     " AS override_user,"
     " (SELECT reason FROM overrides o WHERE o.screening_id = s.id ORDER BY o.id DESC LIMIT 1)"

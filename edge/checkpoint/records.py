@@ -59,6 +59,7 @@ def _view(row: dict[str, Any]) -> ScreeningView:
         complete=bool(row["complete"]),
         override_user=row["override_user"],
         override_reason=row["override_reason"],
+        on_duty=row.get("on_duty"),
     )
 
 

@@ -83,3 +83,9 @@ def add_decision_key(db: sqlite_utils.Database) -> None:
     screenings = db.table("screenings")
     screenings.add_column("decision_key", str)
     screenings.create_index(["decision_key"], index_name="screenings_decision_key", unique=True)
+
+
+@MIGRATIONS.step("add_on_duty")
+def add_on_duty(db: sqlite_utils.Database) -> None:
+    # The staff signed in to the lane when it decided: every decision is attributed.
+    db.table("screenings").add_column("on_duty", str)

@@ -46,6 +46,7 @@ class ScreeningView:
     complete: bool
     override_user: str | None = None
     override_reason: str | None = None
+    on_duty: str | None = None  # the staff signed in to the lane when it decided
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class LaneView:
     name: str
     waiting_for: str | None  # "temperature", "code" or None when idle
     counts_today: dict[str, int]  # "ADMIT", "DENY", "RECHECK", "total"
+    direction: str = "both"  # "in", "out" or "both"
 
 
 class CheckpointService(Protocol):

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 LaneOrder = Literal["either", "temperature-first"]
+LaneDirection = Literal["in", "out", "both"]
 
 
 class LaneSettings(BaseModel):
@@ -27,6 +28,9 @@ class LaneSettings(BaseModel):
     #: measured before they scan, and a scan with no reading waiting is answered at once
     #: ("measure again"), so a resident who scans and walks off never takes the next one's reading.
     order: LaneOrder = "either"
+    #: which way people pass: household rules (exits per period, return in time) count exits
+    #: on "out" lanes and returns on "in" lanes; "both" lanes are not counted.
+    direction: LaneDirection = "both"
 
 
 class CheckpointSettings(BaseModel):

@@ -3,6 +3,11 @@
 The policy is data (:class:`Policy`, loaded from its own TOML file so that it can be reloaded
 without a restart); :func:`decide` walks an ordered table of rules and the first that matches
 decides. Each decision names its rule, so the audit trail says why, not only what.
+
+Household rules (:mod:`edge.rules.household`) are rows of the same table: they decide from the
+lane's direction and the household context the registry hands the lane, and say in words when
+the household may go out next. A manual registration (a person with no code at all) is decided
+here too, so a fever still denies it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edge.core.events import Outcome
+from edge.rules import household as hh
+from edge.rules.household import HouseholdContext, HouseholdRules, ManualEntry, ManualRules
 from edge.verify.base import CodeStatus, Verdict
 
 DownAction = Literal["deny", "manual"]
@@ -35,6 +42,8 @@ class Policy(BaseModel):
     red: Outcome = Outcome.DENY
     on_thermometer_down: DownAction = "manual"
     on_verifier_down: DownAction = "manual"
+    household: HouseholdRules = HouseholdRules()
+    manual: ManualRules = ManualRules()
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> Policy:
@@ -59,6 +68,9 @@ class Inputs:
     verdict: Verdict | None
     thermometer_up: bool = True
     verifier_up: bool = True
+    direction: hh.Direction = "both"  # the lane's
+    household: HouseholdContext | None = None  # None: not a registered member or visitor
+    manual: ManualEntry | None = None  # a manual registration instead of a code
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +151,35 @@ def _no_temperature(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
 
 
 def _no_code(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
-    if i.verdict is not None:
+    if i.verdict is not None or i.manual is not None:
         return None
     if not i.verifier_up:
         return _down(p.on_verifier_down, "code verifier")
     return Outcome.RECHECK, "no code scanned: scan again"
+
+
+def _exit_limit(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
+    return hh.exit_limit(p.household, i.direction, i.household)
+
+
+def _late_return(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
+    return hh.late_return(p.household, i.direction, i.household)
+
+
+def _visitor(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
+    ctx = i.household
+    if ctx is None or not ctx.visitor or i.verdict is None:
+        return None
+    return p.green, hh.VISITOR.format(
+        household=ctx.household, temperature=_temp(i.temperature or 0)
+    )
+
+
+def _manual(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
+    m = i.manual
+    if m is None:
+        return None
+    return p.manual.outcome, hh.MANUAL.format(category=m.category, user=m.user, reason=m.reason)
 
 
 def _admit(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
@@ -156,7 +192,8 @@ def _admit(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
 UNREADABLE_STEPS = frozenset({"format", "prefix", "base45", "zlib", "cbor", "cose", "decode"})
 
 #: First match wins. A fever denies whatever the code says; an implausible reading asks for
-#: a new measurement before anything else is judged on it.
+#: a new measurement before anything else is judged on it. Household rules come after every
+#: health rule: a household's exit is only counted against it when it would otherwise pass.
 RULES: tuple[Rule, ...] = (
     ("fever", _fever),
     ("implausible-temperature", _implausible),
@@ -166,6 +203,10 @@ RULES: tuple[Rule, ...] = (
     ("no-temperature", _no_temperature),
     ("no-code", _no_code),
     ("recheck-band", _recheck_band),
+    ("household-exit-limit", _exit_limit),
+    ("household-late-return", _late_return),
+    ("visitor", _visitor),
+    ("manual", _manual),
     ("admit", _admit),
 )
 

@@ -73,7 +73,7 @@ def load_policy_file(path: Path) -> Policy:
 
 def write_policy_file(path: Path, policy: Policy) -> None:
     """Write ``policy`` as TOML atomically: a crash leaves the old file or the new, never half."""
-    text = _HEADER + tomli_w.dumps(policy.model_dump(mode="json"))
+    text = _HEADER + tomli_w.dumps(policy.model_dump(mode="json", exclude_none=True))
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         fh.write(text)
