@@ -159,6 +159,12 @@ def create_app(
         """The health of every device (thermometer, scanner, scale) each gateway reports."""
         return queries.devices()
 
+    @app.get("/api/registry")
+    def registry(request: Request) -> list[Row]:
+        """The registered gateways: community, display name, seen or not, online or not."""
+        storage: Storage = request.app.state.storage
+        return storage.registry.entries()
+
     @app.get("/api/rejected")
     def rejected(
         queries: QueriesDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100

@@ -3,24 +3,24 @@
 central-monitor run --broker mqtt.example.org:8883 --tls-ca ca.pem --db sqlite:///centre.db
 central-monitor dashboard --db postgresql://monitor@db/centre --http 0.0.0.0:8090
 central-monitor push-policy --gateway gw-riverside --policy fever.json --key centre.pem
+central-monitor gateways add gw-riverside --community Riverside --db sqlite:///centre.db
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
-import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from cloud_sync.monitor import gateways_cli
 from cloud_sync.monitor.errors import MonitorError
 
 log = logging.getLogger("cloud_sync.monitor")
@@ -151,6 +151,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--topic", default="ccg/#", help="topic filter to subscribe to (default %(default)s)"
     )
     run.add_argument(
+        "--unknown-gateways",
+        choices=["hold", "refuse"],
+        default="hold",
+        help="a gateway nobody registered (see 'gateways add'): hold its figures apart, shown"
+        " as unregistered and never in a community, or refuse its messages (default %(default)s)",
+    )
+    run.add_argument(
+        "--max-keys-per-gateway",
+        type=int,
+        default=1_000_000,
+        metavar="N",
+        help="distinct keys (windows, items, alerts, devices) one gateway may hold; new keys"
+        " beyond are refused and counted (default %(default)s; 4 lanes make ~420,000 a year)",
+    )
+    run.add_argument(
         "--default-keepalive",
         type=float,
         default=30.0,
@@ -200,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="retain the command so an offline gateway gets it when it reconnects",
     )
     _db_option(push, None)
+    gateways_cli.add_parser(commands, _db_option)
     return parser
 
 
@@ -226,109 +242,14 @@ def _settings(args: argparse.Namespace) -> Any:
         values["http_host"], values["http_port"] = _host_port(args.http, DEFAULT_HTTP_PORT)
     if getattr(args, "share_group", None):
         values["share_group"] = args.share_group
+    if hasattr(args, "unknown_gateways"):
+        values["unknown_gateways"] = args.unknown_gateways
+        values["max_keys_per_gateway"] = args.max_keys_per_gateway
     if hasattr(args, "topic"):
         values["topic_filter"] = args.topic
         values["session_expiry_s"] = args.session_expiry
         values["default_keepalive_s"] = args.default_keepalive
     return MonitorSettings(**values)
-
-
-def _http_server(settings: Any, app: Any) -> Any:
-    import uvicorn
-
-    class Server(uvicorn.Server):
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            # The CLI stops on SIGINT/SIGTERM itself, after storing what it holds; uvicorn
-            # would re-raise the signal and end the process before that.
-            yield
-
-    config = uvicorn.Config(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_level="warning",
-        lifespan="on",
-    )
-    return Server(config)
-
-
-async def _until_signalled(*tasks: asyncio.Task[Any]) -> None:
-    """Wait for SIGINT/SIGTERM, or for a task to end (a failure is raised)."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    waiter = asyncio.create_task(stop.wait(), name="signals")
-    try:
-        done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if task is not waiter:
-                task.result()
-    finally:
-        waiter.cancel()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-
-
-async def _stop(task: asyncio.Task[Any]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
-
-async def _run(settings: Any, http: bool) -> None:
-    from cloud_sync.monitor.app import create_app
-    from cloud_sync.monitor.service import IngestStats, MonitorService, mqtt_subscriber
-    from cloud_sync.monitor.storage import open_storage
-
-    storage = open_storage(settings.db, rejected_keep=settings.rejected_keep)
-    stats = IngestStats()
-    service = MonitorService(settings, storage.writer, stats=stats)
-    log.info(
-        "storing into %s; subscribing to %s on %s:%d",
-        storage.description,
-        settings.subscription,
-        settings.broker_host,
-        settings.broker_port,
-    )
-    try:
-        async with mqtt_subscriber(settings) as client:
-            ingest = asyncio.create_task(service.run(client), name="monitor")
-            server = serving = None
-            if http:
-                app = create_app(
-                    settings,
-                    storage=storage,
-                    stats=stats,
-                    mqtt_connected=lambda: client.connected.is_set(),
-                )
-                server = _http_server(settings, app)
-                serving = asyncio.create_task(server.serve(), name="http")
-                log.info("dashboard on http://%s:%d/", settings.http_host, settings.http_port)
-            try:
-                await _until_signalled(ingest, *([serving] if serving else []))
-            finally:
-                if server is not None and serving is not None:
-                    server.should_exit = True
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await serving
-                await _stop(ingest)
-    finally:
-        storage.close()
-
-
-async def _dashboard(settings: Any) -> None:
-    from cloud_sync.monitor.app import create_app
-
-    server = _http_server(settings, create_app(settings))
-    serving = asyncio.create_task(server.serve(), name="http")
-    try:
-        await _until_signalled(serving)
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await serving
 
 
 def _push_policy(args: argparse.Namespace, settings: Any) -> int:
@@ -372,9 +293,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(problems)
     try:
         if args.command == "run":
-            asyncio.run(_run(settings, http=args.http != "off"))
+            from cloud_sync.monitor import serve
+
+            asyncio.run(serve.run(settings, http=args.http != "off"))
         elif args.command == "dashboard":
-            asyncio.run(_dashboard(settings))
+            from cloud_sync.monitor import serve
+
+            asyncio.run(serve.dashboard(settings))
+        elif args.command == "gateways":
+            return gateways_cli.run(args)
         else:
             return _push_policy(args, settings)
     except MonitorError as exc:

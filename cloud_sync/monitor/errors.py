@@ -23,6 +23,14 @@ class StorageError(MonitorError):
         self.cause = cause
 
 
+class RegistryError(MonitorError):
+    """A registry entry that cannot be made; ``reason`` says why in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class PolicyPushError(MonitorError):
     """A policy could not be pushed; ``reason`` says why in words."""
 

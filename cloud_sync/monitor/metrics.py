@@ -92,15 +92,30 @@ class MonitorCollector(Collector):
         seen = GaugeMetricFamily(
             "ccg_gateway_last_seen_age_seconds", "time since the last message", labels=["gateway"]
         )
+        keys = GaugeMetricFamily(
+            "ccg_gateway_keys", "distinct keys the gateway holds at the centre", labels=["gateway"]
+        )
+        refused = CounterMetricFamily(
+            "ccg_gateway_keys_refused",
+            "new keys refused over the gateway's cap (--max-keys-per-gateway)",
+            labels=["gateway"],
+        )
+        registered = GaugeMetricFamily(
+            "ccg_gateway_registered", "1 if the centre's registry knows it", labels=["gateway"]
+        )
         for gw in gateways:
             name = gw["gateway"]
             online.add_metric([name], 1 if gw["online"] else 0)
-            seen.add_metric([name], gw["last_seen_age_s"])
+            registered.add_metric([name], 1 if gw["registered"] else 0)
+            keys.add_metric([name], gw["keys"])
+            refused.add_metric([name], gw["keys_refused"])
+            if gw["last_seen_age_s"] is not None:
+                seen.add_metric([name], gw["last_seen_age_s"])
             if gw["outbox_depth"] is not None:
                 depth.add_metric([name], gw["outbox_depth"])
             if gw["outbox_oldest_age_s"] is not None:
                 lag.add_metric([name], gw["outbox_oldest_age_s"])
-        yield from (online, depth, lag, seen)
+        yield from (online, registered, depth, lag, seen, keys, refused)
 
 
 def make_registry(

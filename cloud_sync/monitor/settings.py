@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -36,6 +37,14 @@ class MonitorSettings(BaseModel):
 
     db: str = "sqlite:///central-monitor.db"
     rejected_keep: int = Field(10_000, ge=1)
+    # A gateway nobody registered (central-monitor gateways add): "hold" stores its figures
+    # apart, under its own id and marked unregistered, never in a community; "refuse" sets
+    # its messages aside in `rejected`.
+    unknown_gateways: Literal["hold", "refuse"] = "hold"
+    # Distinct keys (windows, items, alerts, devices, acks) one gateway may hold; a new key
+    # beyond is refused and counted. A gateway with 4 lanes makes about 420,000 window keys
+    # a year.
+    max_keys_per_gateway: int = Field(1_000_000, ge=1)
     batch_max: int = Field(20_000, ge=1)
     # Messages received but not yet stored, at most: while the database is down the broker
     # keeps delivering (MQTT has no back-pressure here), and memory is finite.

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from cloud_sync.monitor.storage import Storage
+from cloud_sync.monitor.storage.registry import Entry
 from cloud_sync.protocol import Envelope, birth_topic, data_topic, death_topic
 
 AT = "2026-11-29T02:00:00Z"
@@ -145,6 +147,11 @@ def heartbeat_body(
         "clock_synced": True,
         "policy_refused": 0,
     }
+
+
+def register(storage: Storage, gateway: str, community: str, name: str = "") -> None:
+    """Put a gateway in the centre's registry (what ``central-monitor gateways add`` does)."""
+    assert storage.registry.add(Entry(gateway, community, name), now=1.0)
 
 
 async def wait_until(predicate: Callable[[], bool], within: float = 10.0) -> None:

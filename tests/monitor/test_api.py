@@ -19,12 +19,15 @@ from tests.monitor.helpers import (
     data,
     death,
     heartbeat_body,
+    register,
     stock_body,
     window,
 )
 
 
 def fill(storage: Storage, stats: IngestStats) -> None:
+    register(storage, "gw-a", "Riverside", "North gate")
+    register(storage, "gw-never", "Lakeside")  # registered, has not reported yet
     messages = [
         birth("gw-a", 1, community="Riverside"),
         birth("gw-b", 1),
@@ -63,6 +66,15 @@ def test_rest_api(storage: Storage) -> None:
         assert gateways["gw-a"]["online"] is True and gateways["gw-a"]["community"] == "Riverside"
         assert gateways["gw-a"]["outbox_depth"] == 3 and gateways["gw-a"]["last_seen_age_s"] == 10
         assert gateways["gw-b"]["online"] is False
+        assert gateways["gw-b"]["registered"] is False and gateways["gw-b"]["community"] is None
+        assert gateways["gw-a"]["display_name"] == "North gate"
+        assert gateways["gw-never"]["offline_reason"] == "never seen"
+        assert gateways["gw-never"]["community"] == "Lakeside"
+        registry = client.get("/api/registry").json()
+        assert [(r["gateway"], r["seen"]) for r in registry] == [
+            ("gw-a", True),
+            ("gw-never", False),
+        ]
 
         windows = client.get("/api/screenings").json()
         assert [(w["window_start"], w["screenings"], w["denied"]) for w in windows] == [
@@ -75,8 +87,20 @@ def test_rest_api(storage: Storage) -> None:
 
         denials = client.get("/api/denials").json()
         assert denials == [
-            {"community": "Riverside", "reason": "fever", "count": 3},
-            {"community": "Riverside", "reason": "red code", "count": 1},
+            {
+                "community": "Riverside",
+                "gateway": None,
+                "registered": True,
+                "reason": "fever",
+                "count": 3,
+            },
+            {
+                "community": "Riverside",
+                "gateway": None,
+                "registered": True,
+                "reason": "red code",
+                "count": 1,
+            },
         ]
         temps = {t["bucket"]: t["count"] for t in client.get("/api/temperatures").json()}
         assert temps == {"36.5": 41, "38.0": 4}

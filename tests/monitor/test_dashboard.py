@@ -16,7 +16,7 @@ from cloud_sync.monitor.settings import MonitorSettings
 from cloud_sync.monitor.storage import open_storage
 from tests.brokers import free_port, wait_for_port
 from tests.browser import launch, requires_chromium
-from tests.monitor.helpers import alert_body, birth, data, death, stock_body, window
+from tests.monitor.helpers import alert_body, birth, data, death, register, stock_body, window
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,10 +28,14 @@ pytestmark = [
 def monitor_url(tmp_path: Path) -> Iterator[str]:
     storage = open_storage(f"sqlite:///{tmp_path / 'monitor.db'}")
     now = time.time()
+    register(storage, "gw-riverside", "Riverside")
+    register(storage, "gw-hilltop", "Hilltop")
     messages = [
         birth("gw-riverside", 1, community="Riverside"),
         birth("gw-hilltop", 1, community="Hilltop"),
         death("gw-hilltop", 1),
+        birth("gw-stranger", 1, community="Riverside"),  # nobody registered it
+        window("gw-stranger", "l1", "2026-11-29T01:00:00Z", 500, 400, seq=1),
         window("gw-riverside", "l1", "2026-11-29T01:00:00Z", 20, 3, seq=1, reasons={"fever": 3}),
         window("gw-riverside", "l1", "2026-11-29T01:05:00Z", 25, 1, seq=2, reasons={"fever": 1}),
         data(
@@ -83,7 +87,15 @@ def test_dashboard_shows_the_fleet_on_a_phone(monitor_url: str) -> None:
             expect(page.locator("#fever")).to_contain_text("Riverside")
 
             chart = page.locator("#screenings [data-community='Riverside']")
-            expect(chart).to_contain_text("45 screened, 4 denied")
+            expect(chart).to_contain_text("45 screened, 4 denied")  # the stranger's not in it
+            stranger = page.locator("#screenings [data-community='unregistered: gw-stranger']")
+            expect(stranger).to_contain_text("500 screened, 400 denied")
+            row = page.locator("tr[data-gateway='gw-stranger']")
+            expect(row).to_contain_text("UNREGISTERED")
+            expect(row).to_contain_text("says Riverside")
+            expect(page.locator("#registry tr[data-registered='gw-hilltop']")).to_contain_text(
+                "Hilltop"
+            )
             expect(chart.locator("svg polyline")).to_have_count(2)
             expect(page.locator("#denials")).to_contain_text("fever")
             expect(page.locator("#stock tr[data-item='masks'] .low")).to_have_count(2)

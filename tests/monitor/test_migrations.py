@@ -131,11 +131,12 @@ def test_a_database_of_the_previous_release_is_adopted_not_migrated_again(
     storage = open_storage(store_url)
     try:
         assert storage.adopted == ["0001_initial", "0002_heartbeat_interval"]
-        assert storage.migrated == []
+        assert storage.migrated == ["monitor:0003_registry_and_key_counts"]  # new in this one
         row = storage.queries.message("gw-old", "stock", "masks")
         assert row is not None and row["rev"] == 4 and row["body"]["on_hand"] == 12
         [gw] = storage.queries.gateways(now=300.0)
         assert gw["bdseq"] == 3 and gw["messages_received"] == 9
+        assert gw["keys"] == 1  # counted from what the previous release stored
         # The store works on: a new window is stored beside the old rows.
         topic, payload = window("gw-old", "l1", "2026-11-29T01:00:00Z", 5, 1, seq=1)
         storage.writer.apply([classify(topic, payload, 300.0)])
@@ -143,7 +144,8 @@ def test_a_database_of_the_previous_release_is_adopted_not_migrated_again(
     finally:
         storage.close()
     recorded = legacy.query(
-        "SELECT step, applied_at FROM _migrations WHERE migration_set = 'monitor' ORDER BY step"
+        "SELECT step, applied_at FROM _migrations WHERE migration_set = 'monitor'"
+        " AND step < '0003' ORDER BY step"
     )
     assert [(step, float(at)) for step, at in recorded] == [
         ("0001_initial", 1700000000.5),
@@ -163,9 +165,12 @@ def test_a_database_one_step_behind_gets_only_the_missing_step(
     storage = open_storage(store_url)
     try:
         assert storage.adopted == ["0001_initial"]
-        assert storage.migrated == ["monitor:0002_heartbeat_interval"]
+        assert storage.migrated == [
+            "monitor:0002_heartbeat_interval",
+            "monitor:0003_registry_and_key_counts",
+        ]
         [gw] = storage.queries.gateways(now=300.0)
-        assert gw["heartbeat_s"] is None and gw["community"] == "Riverside"
+        assert gw["heartbeat_s"] is None and gw["claimed_community"] == "Riverside"
     finally:
         storage.close()
 
@@ -174,7 +179,11 @@ def test_a_new_database_is_migrated_by_the_shared_runner(store_url: str) -> None
     storage = open_storage(store_url)
     try:
         assert storage.adopted == []
-        assert storage.migrated == ["monitor:0001_initial", "monitor:0002_heartbeat_interval"]
+        assert storage.migrated == [
+            "monitor:0001_initial",
+            "monitor:0002_heartbeat_interval",
+            "monitor:0003_registry_and_key_counts",
+        ]
     finally:
         storage.close()
 
@@ -205,7 +214,7 @@ def test_monitors_starting_together_on_one_postgres_migrate_once(
     try:
         assert errors == []
         applied = sorted(step for storage in opened for step in storage.migrated)
-        expected = ["monitor:0002_heartbeat_interval"]
+        expected = ["monitor:0002_heartbeat_interval", "monitor:0003_registry_and_key_counts"]
         if not previous_release:
             expected = ["monitor:0001_initial", *expected]
         assert applied == expected  # each step by exactly one of the four

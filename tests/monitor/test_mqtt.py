@@ -112,7 +112,7 @@ async def test_birth_then_will_marks_gateway_offline(
         assert line.strip() == b"up"
         await wait_until(lambda: storage.queries.message("gw-x", "stock", "masks") is not None)
         [gw] = storage.queries.gateways(0.0)
-        assert gw["online"] and gw["bdseq"] == 7 and gw["community"] == "Riverside"
+        assert gw["online"] and gw["bdseq"] == 7 and gw["claimed_community"] == "Riverside"
         gateway.kill()  # the link is lost without a DISCONNECT: the broker sends the will
         await asyncio.to_thread(gateway.wait, 10)
         await wait_until(lambda: not storage.queries.gateways(0.0)[0]["online"])

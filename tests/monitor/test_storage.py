@@ -18,6 +18,7 @@ from tests.monitor.helpers import (
     device_body,
     envelope,
     heartbeat_body,
+    register,
     stock_body,
     window,
     window_body,
@@ -142,6 +143,7 @@ def test_values_a_database_refuses_are_set_aside_not_fatal(storage: Storage) -> 
 
 def test_views_show_what_is_there(storage: Storage) -> None:
     t0 = "2026-11-29T01:00:00Z"
+    register(storage, "gw-a", "Riverside")
     ingest(
         storage,
         birth("gw-a", 1, community="Riverside"),
@@ -166,7 +168,13 @@ def test_views_show_what_is_there(storage: Storage) -> None:
     assert row["community"] == "Riverside" and row["lanes"] == 2
     assert (row["screenings"], row["denied"], row["admitted"]) == (7, 2, 5)
     assert storage.queries.denial_reasons() == [
-        {"community": "Riverside", "reason": "fever", "count": 2}
+        {
+            "community": "Riverside",
+            "gateway": None,
+            "registered": True,
+            "reason": "fever",
+            "count": 2,
+        }
     ]
     alerts = storage.queries.alerts()
     assert [a["alert_id"] for a in alerts] == ["a2", "a1", "a4"]

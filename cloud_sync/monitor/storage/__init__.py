@@ -1,8 +1,9 @@
 """The monitor's store: SQLite (default) or PostgreSQL, chosen by a URL.
 
-A :class:`Storage` is three parts over one database: the :class:`~.writer.Writer` (the write
-path, one writer), the :class:`~.queries.Queries` (the dashboard's reads) and the backend that
-holds the connections and the :class:`~.dialect.Dialect`.
+A :class:`Storage` is four parts over one database: the :class:`~.writer.Writer` (the write
+path, one writer), the :class:`~.queries.Queries` (the dashboard's reads), the
+:class:`~.registry.Registry` (the centre's list of gateways) and the backend that holds the
+connections and the :class:`~.dialect.Dialect`.
 """
 
 from __future__ import annotations
@@ -14,16 +15,30 @@ from cloud_sync.monitor.errors import DatabaseUrlError
 from cloud_sync.monitor.storage.backend import Backend, Row
 from cloud_sync.monitor.storage.batch import ApplyResult
 from cloud_sync.monitor.storage.queries import Queries
+from cloud_sync.monitor.storage.registry import Registry
 from cloud_sync.monitor.storage.writer import Writer
 
 __all__ = ["ApplyResult", "Row", "Storage", "open_storage"]
 
 
 class Storage:
-    def __init__(self, backend: Backend, *, rejected_keep: int = 10_000) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        rejected_keep: int = 10_000,
+        max_keys_per_gateway: int = 1_000_000,
+        refuse_unknown: bool = False,
+    ) -> None:
         self.backend = backend
-        self.writer = Writer(backend, rejected_keep=rejected_keep)
+        self.writer = Writer(
+            backend,
+            rejected_keep=rejected_keep,
+            max_keys_per_gateway=max_keys_per_gateway,
+            refuse_unknown=refuse_unknown,
+        )
         self.queries = Queries(backend)
+        self.registry = Registry(backend)
 
     @property
     def description(self) -> str:
@@ -41,7 +56,13 @@ class Storage:
         self.backend.close()
 
 
-def open_storage(url: str, *, rejected_keep: int = 10_000) -> Storage:
+def open_storage(
+    url: str,
+    *,
+    rejected_keep: int = 10_000,
+    max_keys_per_gateway: int = 1_000_000,
+    refuse_unknown: bool = False,
+) -> Storage:
     """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or ``postgresql://...``.
 
     A PostgreSQL URL may carry ``?schema=NAME`` (created if missing) to keep the monitor's
@@ -65,4 +86,9 @@ def open_storage(url: str, *, rejected_keep: int = 10_000) -> Storage:
         backend = PostgresBackend(conninfo, schema=schema)
     else:
         raise DatabaseUrlError(url, "use sqlite:///FILE or postgresql://...")
-    return Storage(backend, rejected_keep=rejected_keep)
+    return Storage(
+        backend,
+        rejected_keep=rejected_keep,
+        max_keys_per_gateway=max_keys_per_gateway,
+        refuse_unknown=refuse_unknown,
+    )

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cloud_sync.monitor.ingest import (
+    SAMPLE_BYTES,
     Birth,
     CommandAck,
     DataMessage,
@@ -14,6 +15,9 @@ from cloud_sync.monitor.ingest import (
     Ingested,
     Rejected,
 )
+from cloud_sync.protocol import TOPIC_ROOT, ack_topic, data_topic
+
+STORE_REFUSED = "the database refused it: {error}: {exc}"
 
 
 @dataclass(slots=True)
@@ -30,6 +34,9 @@ class ApplyResult:
     ignored: int = 0
     gaps: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+
+    def count(self, category: str) -> int:
+        return sum(1 for r in self.rejected if r.category == category)
 
     def add(self, other: ApplyResult) -> None:
         self.data += other.data
@@ -90,21 +97,38 @@ def clean(text: str) -> str:
     return text.encode("utf-8", errors="replace").decode("utf-8").replace("\x00", "\ufffd")
 
 
-def refused(item: Ingested, exc: BaseException) -> Rejected | None:
-    """What to set aside in place of an item the database would not take."""
+def gateway_of(item: Ingested) -> str | None:
     if isinstance(item, DataMessage | CommandAck):
+        return item.envelope.gateway
+    if isinstance(item, Birth | Death):
+        return item.gateway
+    return None
+
+
+def set_aside(item: Ingested, category: str, reason: str) -> Rejected | None:
+    """What to keep in ``rejected`` in place of an item that is not stored."""
+    if isinstance(item, DataMessage):
         env = item.envelope
-        topic = f"ccg/v1/{env.gateway}/{env.stream}/{env.key}"
+        topic, sample = data_topic(env.gateway, env.stream), item.raw
+    elif isinstance(item, CommandAck):
+        env = item.envelope
+        topic, sample = ack_topic(env.gateway, item.command), repr(item)
     elif isinstance(item, Birth | Death):
-        topic = f"ccg/v1/{item.gateway}/{type(item).__name__.lower()}"
+        topic = f"{TOPIC_ROOT}/{item.gateway}/{type(item).__name__.lower()}"
+        sample = repr(item)
     else:
         return None
-    sample = repr(item).encode("utf-8", errors="replace")[:512].decode("utf-8", "replace")
+    sample = sample.encode("utf-8", errors="replace")[:SAMPLE_BYTES].decode("utf-8", "replace")
     return Rejected(
         topic=topic.encode("utf-8", errors="replace").decode("utf-8"),
-        category="store_refused",
-        reason=f"the database refused it: {type(exc).__name__}: {exc}"[:500],
+        category=category,
+        reason=reason[:500],
         sample=sample,
-        size=len(sample),
+        size=len(item.raw) if isinstance(item, DataMessage) else len(sample),
         received_at=item.received_at,
     )
+
+
+def refused(item: Ingested, exc: BaseException) -> Rejected | None:
+    """What to set aside in place of an item the database would not take."""
+    return set_aside(item, "store_refused", STORE_REFUSED.format(error=type(exc).__name__, exc=exc))

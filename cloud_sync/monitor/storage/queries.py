@@ -18,6 +18,11 @@ from cloud_sync.monitor.storage import views
 from cloud_sync.monitor.storage.backend import Backend, Row
 
 WINDOW_COUNTS = ("screenings", "admitted", "denied", "rechecks", "overrides")
+# Whose figures a row of messages is: the community the registry gives its gateway or, for a
+# gateway nobody registered, that gateway alone (held apart, never merged into a community,
+# whatever its birth claims).
+REGISTRY = "LEFT JOIN registry reg ON reg.gateway = m.gateway"
+GROUP = "reg.community AS community, CASE WHEN reg.gateway IS NULL THEN m.gateway END AS gateway"
 
 
 class Queries:
@@ -39,20 +44,27 @@ class Queries:
     def _latest_bodies(self, stream: str) -> list[Row]:
         p = self.dialect.param
         rows = self._rows(
-            "SELECT m.gateway, COALESCE(g.community, m.gateway) AS community, m.key, m.rev,"
+            "SELECT m.gateway, reg.community, reg.display_name, m.key, m.rev,"
             " m.at, m.clock_synced, m.envelope, m.received_at FROM messages m"
-            f" LEFT JOIN gateways g ON g.gateway = m.gateway WHERE m.stream = {p}"
-            " ORDER BY m.gateway, m.key",
+            f" {REGISTRY} WHERE m.stream = {p} ORDER BY m.gateway, m.key",
             (stream,),
         )
         for row in rows:
             row["body"] = views.body_of(views.body_of(row.pop("envelope")).get("body"))
             row["clock_synced"] = bool(row["clock_synced"])
+            row["registered"] = row["community"] is not None
         return rows
 
     def gateways(self, now: float) -> list[Row]:
         d = self.dialect
-        gateways = self._rows("SELECT * FROM gateways ORDER BY gateway")
+        gateways = self._rows(
+            "SELECT g.*, r.community AS registered_community, r.display_name FROM gateways g"
+            " LEFT JOIN registry r ON r.gateway = g.gateway"
+        )
+        never = self._rows(
+            "SELECT r.gateway, r.community, r.display_name FROM registry r"
+            " LEFT JOIN gateways g ON g.gateway = r.gateway WHERE g.gateway IS NULL"
+        )
         heartbeats: dict[str, Row] = {}
         for row in self._latest_bodies("heartbeat"):
             held = heartbeats.get(row["gateway"])
@@ -72,7 +84,7 @@ class Queries:
             devices[row["gateway"]] += 1
             if not views.healthy(str(row["body"].get("state", ""))):
                 unhealthy[row["gateway"]] += 1
-        return [
+        out = [
             views.gateway_row(
                 gw,
                 now,
@@ -83,6 +95,9 @@ class Queries:
             for gw in gateways
             for name in (gw["gateway"],)
         ]
+        out += [views.never_seen_row(row) for row in never]
+        out.sort(key=lambda g: g["gateway"])
+        return out
 
     def screenings(self, since: str | None = None, community: str | None = None) -> list[Row]:
         """Sums per community and window (over lanes) from the latest revision of each window."""
@@ -94,20 +109,19 @@ class Queries:
             where.append(f"{window} >= {d.param}")
             params.append(since)
         if community:
-            where.append(f"COALESCE(g.community, m.gateway) = {d.param}")
+            where.append(f"reg.community = {d.param}")
             params.append(community)
         sums = ", ".join(f"SUM({d.count_at(name)}) AS {name}" for name in WINDOW_COUNTS)
         rows = self._rows(
-            f"SELECT COALESCE(g.community, m.gateway) AS community, {window} AS window_start,"
-            f" COUNT(*) AS lanes, {sums} FROM messages m"
-            " LEFT JOIN gateways g ON g.gateway = m.gateway"
-            f" WHERE {' AND '.join(where)}"
-            " GROUP BY 1, 2 ORDER BY 2, 1",
+            f"SELECT {GROUP}, {window} AS window_start, COUNT(*) AS lanes, {sums}"
+            f" FROM messages m {REGISTRY} WHERE {' AND '.join(where)} GROUP BY 1, 2, 3",
             params,
         )
         for row in rows:
+            row["registered"] = row["gateway"] is None
             for name in WINDOW_COUNTS:
                 row[name] = views.whole(row[name])
+        rows.sort(key=lambda r: (str(r["window_start"]), *views.group_order(r)))
         return rows
 
     def _object_sums(self, member: str, label: str, since: str | None) -> list[Row]:
@@ -119,14 +133,14 @@ class Queries:
             where += f" AND {d.text_at('window_start')} >= {d.param}"
             params.append(since)
         rows = self._rows(
-            f"SELECT COALESCE(g.community, m.gateway) AS community, {members.key} AS {label},"
-            f" SUM({members.value}) AS count FROM messages m {members.join}"
-            f" LEFT JOIN gateways g ON g.gateway = m.gateway WHERE {where}"
-            " GROUP BY 1, 2 ORDER BY 1, 3 DESC",
+            f"SELECT {GROUP}, {members.key} AS {label}, SUM({members.value}) AS count"
+            f" FROM messages m {members.join} {REGISTRY} WHERE {where} GROUP BY 1, 2, 3",
             params,
         )
         for row in rows:
+            row["registered"] = row["gateway"] is None
             row["count"] = views.whole(row["count"])
+        rows.sort(key=lambda r: (*views.group_order(r), -r["count"], str(r[label])))
         return rows
 
     def denial_reasons(self, since: str | None = None) -> list[Row]:
@@ -179,6 +193,7 @@ class Queries:
         counts = self._rows(
             "SELECT (SELECT COUNT(*) FROM messages) AS messages,"
             " (SELECT COUNT(*) FROM gateways) AS gateways,"
+            " (SELECT COUNT(*) FROM registry) AS registered,"
             " (SELECT COUNT(*) FROM gateways WHERE online = 1) AS gateways_online,"
             " (SELECT COUNT(*) FROM rejected) AS rejected_kept,"
             f" (SELECT COALESCE({wide_sum('gaps')}, 0) FROM streams) AS seq_gaps,"

@@ -89,6 +89,27 @@ STEPS: list[tuple[str, list[str]]] = [
         "0002_heartbeat_interval",
         ["ALTER TABLE gateways ADD COLUMN heartbeat_s {real}"],
     ),
+    (
+        # The centre's own list of gateways: a gateway's community is what is registered here,
+        # never what its birth claims (gateways.community keeps the claim, for people to see).
+        # Per gateway, how many distinct keys it holds (messages and command acks) and how
+        # many new ones were refused over the cap; counted from what is already stored.
+        "0003_registry_and_key_counts",
+        [
+            """CREATE TABLE registry (
+                gateway TEXT PRIMARY KEY,
+                community TEXT NOT NULL,
+                display_name TEXT NOT NULL DEFAULT '',
+                added_at {real} NOT NULL,
+                updated_at {real} NOT NULL
+            )""",
+            "ALTER TABLE gateways ADD COLUMN keys {bigint} NOT NULL DEFAULT 0",
+            "ALTER TABLE gateways ADD COLUMN keys_refused {bigint} NOT NULL DEFAULT 0",
+            """UPDATE gateways SET keys =
+                (SELECT COUNT(*) FROM messages m WHERE m.gateway = gateways.gateway)
+                + (SELECT COUNT(*) FROM command_acks a WHERE a.gateway = gateways.gateway)""",
+        ],
+    ),
 ]
 
 

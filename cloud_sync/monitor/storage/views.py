@@ -67,13 +67,26 @@ def healthy(state: str) -> bool:
     return state.lower() in HEALTHY_DEVICE_STATES
 
 
+def group_order(row: Row) -> tuple[bool, str, str]:
+    """Registered communities first, then each unregistered gateway on its own."""
+    return (not row["registered"], row["community"] or "", row["gateway"] or "")
+
+
+def _whose(row: Row) -> Row:
+    return {
+        "gateway": row["gateway"],
+        "community": row["community"],  # the registry's; None for an unregistered gateway
+        "registered": row["registered"],
+        "display_name": row["display_name"] or "",
+    }
+
+
 def stock_row(row: Row) -> Row:
     body = row["body"]
     on_hand = number(body.get("on_hand"))
     reorder = number(body.get("reorder_point"))
     return {
-        "gateway": row["gateway"],
-        "community": row["community"],
+        **_whose(row),
         "item": str(body.get("item") or row["key"]),
         "on_hand": on_hand,
         "unit": body.get("unit") if isinstance(body.get("unit"), str) else None,
@@ -88,8 +101,7 @@ def alert_row(row: Row) -> Row:
     body = row["body"]
     severity = str(body.get("severity") or "unknown").lower()
     return {
-        "gateway": row["gateway"],
-        "community": row["community"],
+        **_whose(row),
         "alert_id": str(body.get("alert_id") or row["key"]),
         "kind": str(body.get("kind") or ""),
         "subject": body.get("subject"),
@@ -110,8 +122,7 @@ def device_row(row: Row) -> Row:
     body = row["body"]
     state = str(body.get("state") or "unknown")
     return {
-        "gateway": row["gateway"],
-        "community": row["community"],
+        **_whose(row),
         "device": str(body.get("device") or row["key"]),
         "kind": body.get("kind"),
         "state": state,
@@ -125,10 +136,13 @@ def gateway_row(
     gw: Row, now: float, beat: Row | None, counted: Row, devices: tuple[int, int]
 ) -> Row:
     """One gateway's row with its latest heartbeat, stream counters and device health."""
-    name = gw["gateway"]
     finite(gw)
     gw["online"] = bool(gw["online"])
-    gw["community"] = gw["community"] or name
+    # What the birth claims is shown for what it is; the community is the registry's.
+    gw["claimed_community"] = gw.pop("community")
+    gw["community"] = gw.pop("registered_community")
+    gw["registered"] = gw["community"] is not None
+    gw["display_name"] = gw["display_name"] or ""
     gw["last_seen_age_s"] = round(max(now - (gw["last_seen"] or now), 0.0), 3)
     body = beat["body"] if beat else {}
     gw["outbox_depth"] = number(body.get("outbox_depth"))
@@ -139,4 +153,42 @@ def gateway_row(
     gw["seq_gaps"] = int(counted.get("gaps") or 0)
     gw["seq_late"] = int(counted.get("late") or 0)
     gw["devices"], gw["devices_unhealthy"] = devices
+    gw["keys"], gw["keys_refused"] = int(gw["keys"] or 0), int(gw["keys_refused"] or 0)
     return gw
+
+
+NEVER_SEEN = "never seen"  # shown as the reason a registered gateway is offline
+
+
+def never_seen_row(reg: Row) -> Row:
+    """A registered gateway that has not reported yet: offline, and why."""
+    return {
+        "gateway": reg["gateway"],
+        "community": reg["community"],
+        "registered": True,
+        "display_name": reg["display_name"] or "",
+        "claimed_community": None,
+        "online": False,
+        "offline_reason": NEVER_SEEN,
+        "bdseq": None,
+        "keepalive_s": None,
+        "heartbeat_s": None,
+        "software": None,
+        "first_seen": None,
+        "last_seen": None,
+        "last_seen_age_s": None,
+        "birth_at": None,
+        "offline_at": None,
+        "stale_deaths": 0,
+        "outbox_depth": None,
+        "outbox_oldest_age_s": None,
+        "uptime_s": None,
+        "heartbeat_at": None,
+        "messages_received": 0,
+        "seq_gaps": 0,
+        "seq_late": 0,
+        "devices": 0,
+        "devices_unhealthy": 0,
+        "keys": 0,
+        "keys_refused": 0,
+    }

@@ -13,7 +13,11 @@ from cloud_sync.monitor.storage.dialect import Dialect
 class WriteSql:
     dialect: Dialect
     upsert_streams: str
-    upsert_messages: str
+    insert_message: str  # a new key only; how many were new is the rowcount
+    update_message: str  # an existing key, to a higher revision only
+    has_message: str
+    add_keys: str
+    add_refused_keys: str
     touch: str
     birth: str
     death: str
@@ -29,6 +33,16 @@ class WriteSql:
         marks = self.dialect.params(gateways)
         return f"SELECT gateway, stream, last_seq FROM streams WHERE gateway IN ({marks})"
 
+    def keys_of(self, gateways: int) -> str:
+        """How many distinct keys each of ``gateways`` gateways holds."""
+        marks = self.dialect.params(gateways)
+        return f"SELECT gateway, keys FROM gateways WHERE gateway IN ({marks})"
+
+    def registered_of(self, gateways: int) -> str:
+        """Which of ``gateways`` gateways the registry knows."""
+        marks = self.dialect.params(gateways)
+        return f"SELECT gateway FROM registry WHERE gateway IN ({marks})"
+
 
 def write_sql(d: Dialect) -> WriteSql:
     p, greatest = d.param, d.greatest
@@ -43,16 +57,23 @@ def write_sql(d: Dialect) -> WriteSql:
             " gaps = streams.gaps + excluded.gaps,"
             " late = streams.late + excluded.late"
         ),
-        # Per (gateway, stream, key) the highest revision only: a replay changes nothing.
-        upsert_messages=(
+        # Per (gateway, stream, key) the highest revision only: a replay changes nothing. Two
+        # statements instead of one upsert, so that the new keys are counted (the cap).
+        insert_message=(
             "INSERT INTO messages"
             " (gateway, stream, key, rev, seq, at, clock_synced, envelope, received_at)"
             f" VALUES ({d.params(7)}, {d.json_param}, {p})"
-            " ON CONFLICT (gateway, stream, key) DO UPDATE SET"
-            " rev = excluded.rev, seq = excluded.seq, at = excluded.at,"
-            " clock_synced = excluded.clock_synced, envelope = excluded.envelope,"
-            " received_at = excluded.received_at"
-            " WHERE excluded.rev > messages.rev"
+            " ON CONFLICT (gateway, stream, key) DO NOTHING"
+        ),
+        update_message=(
+            f"UPDATE messages SET rev = {p}, seq = {p}, at = {p}, clock_synced = {p},"
+            f" envelope = {d.json_param}, received_at = {p}"
+            f" WHERE gateway = {p} AND stream = {p} AND key = {p} AND rev < {p}"
+        ),
+        has_message=f"SELECT 1 FROM messages WHERE gateway = {p} AND stream = {p} AND key = {p}",
+        add_keys=f"UPDATE gateways SET keys = keys + {p} WHERE gateway = {p}",
+        add_refused_keys=(
+            f"UPDATE gateways SET keys_refused = keys_refused + {p} WHERE gateway = {p}"
         ),
         # A gateway timed out for silence is back as soon as it speaks; one that sent its
         # death stays offline until its next birth.

@@ -7,33 +7,53 @@ messages costs one commit.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 
 from cloud_sync.monitor.errors import StorageError
 from cloud_sync.monitor.ingest import (
     Birth,
-    CommandAck,
-    DataMessage,
     Death,
     Ingested,
     Rejected,
 )
 from cloud_sync.monitor.storage.backend import Backend, Cursor
-from cloud_sync.monitor.storage.batch import ApplyResult, clean, refused, sort_batch
+from cloud_sync.monitor.storage.batch import (
+    ApplyResult,
+    clean,
+    gateway_of,
+    refused,
+    set_aside,
+    sort_batch,
+)
+from cloud_sync.monitor.storage.keyed import store_acks, store_messages
 from cloud_sync.monitor.storage.write_sql import write_sql
 
 _RETRIES = 5
+#: what a person reads for a gateway refused as unknown (one place, to be translated)
+UNREGISTERED = (
+    "gateway {gateway} is not registered at this centre; to take its messages:"
+    " central-monitor gateways add {gateway} --community NAME"
+)
 
 
 class Writer:
     """The one writer of a monitor's database."""
 
-    def __init__(self, backend: Backend, *, rejected_keep: int = 10_000) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        rejected_keep: int = 10_000,
+        max_keys_per_gateway: int = 1_000_000,
+        refuse_unknown: bool = False,
+    ) -> None:
         self.backend = backend
         self.sql = write_sql(backend.dialect)
         self.rejected_keep = rejected_keep
+        self.max_keys = max_keys_per_gateway
+        #: True: a gateway the registry does not know is refused; False: stored, held apart
+        self.refuse_unknown = refuse_unknown
 
     def apply(self, items: Sequence[Ingested]) -> ApplyResult:
         """Store one batch in one transaction; a value the database refuses is set aside."""
@@ -69,18 +89,24 @@ class Writer:
         raise AssertionError("unreachable")
 
     def _apply_once(self, items: Sequence[Ingested]) -> ApplyResult:
-        batch = sort_batch(items)
-        result = batch.result
         with self.backend.write_transaction() as cur:
-            if batch.seqs:
-                result.gaps = self._track_streams(cur, batch.seqs)
-            if batch.latest:
-                result.stored = self._upsert_messages(cur, batch.latest)
-            result.duplicates = result.data - result.stored
-            if batch.touched:
+            refused: list[Rejected] = []
+            if self.refuse_unknown:
+                items = self._registered_only(cur, items, refused)
+            batch = sort_batch(items)
+            result = batch.result
+            result.rejected.extend(refused)
+            if batch.touched:  # first: the keys counted below live on the gateway's row
                 cur.executemany(
                     self.sql.touch, [(gw, at, at) for gw, at in sorted(batch.touched.items())]
                 )
+            if batch.seqs:
+                result.gaps = self._track_streams(cur, batch.seqs)
+            if batch.latest:
+                stored = store_messages(cur, self.sql, batch.latest, self.max_keys)
+                result.stored = stored.stored
+                result.rejected.extend(stored.rejected)
+            result.duplicates = result.data - result.stored - result.count("key_limit")
             for event in batch.lifecycle:
                 if isinstance(event, Birth):
                     self._birth(cur, event)
@@ -90,10 +116,30 @@ class Writer:
                 else:
                     result.stale_deaths += 1
             if batch.acks:
-                result.acks = self._store_acks(cur, batch.acks)
+                acks = store_acks(cur, self.sql, batch.acks, self.max_keys)
+                result.acks = acks.stored
+                result.rejected.extend(acks.rejected)
             if result.rejected:
                 self._store_rejected(cur, result.rejected)
         return result
+
+    def _registered_only(
+        self, cur: Cursor, items: Sequence[Ingested], refused: list[Rejected]
+    ) -> list[Ingested]:
+        """The items of registered gateways; the others set aside into ``refused``."""
+        named = {gw for item in items if (gw := gateway_of(item)) is not None}
+        if not named:
+            return list(items)
+        cur.execute(self.sql.registered_of(len(named)), sorted(named))
+        known = {row[0] for row in cur.fetchall()}
+        kept: list[Ingested] = []
+        for item in items:
+            gateway = gateway_of(item)
+            if gateway is None or gateway in known:
+                kept.append(item)
+            elif aside := set_aside(item, "unregistered", UNREGISTERED.format(gateway=gateway)):
+                refused.append(aside)
+        return kept
 
     def _track_streams(self, cur: Cursor, seqs: dict[tuple[str, str], list[int]]) -> int:
         gateways = sorted({gw for gw, _ in seqs})
@@ -117,28 +163,6 @@ class Writer:
             rows.append((ident[0], ident[1], last, len(seqs[ident]), gaps, late))
         cur.executemany(self.sql.upsert_streams, rows)
         return total_gaps
-
-    def _upsert_messages(self, cur: Cursor, latest: dict[tuple[str, str, str], DataMessage]) -> int:
-        rows = []
-        # Sorted, so concurrent monitors on one PostgreSQL take row locks in the same order.
-        for ident in sorted(latest):
-            item = latest[ident]
-            env = item.envelope
-            rows.append(
-                (
-                    env.gateway,
-                    env.stream,
-                    env.key,
-                    env.rev,
-                    env.seq,
-                    env.at,
-                    int(env.clock_synced),
-                    item.raw,
-                    item.received_at,
-                )
-            )
-        cur.executemany(self.sql.upsert_messages, rows)
-        return max(cur.rowcount, 0)
 
     def _birth(self, cur: Cursor, birth: Birth) -> None:
         at = birth.received_at
@@ -164,24 +188,6 @@ class Writer:
             return True
         cur.execute(self.sql.stale_death, (death.gateway,))
         return False
-
-    def _store_acks(self, cur: Cursor, acks: list[CommandAck]) -> int:
-        cur.executemany(
-            self.sql.insert_acks,
-            [
-                (
-                    a.envelope.gateway,
-                    a.command,
-                    a.envelope.key,
-                    a.envelope.rev,
-                    json.dumps(a.envelope.body, separators=(",", ":"), ensure_ascii=False),
-                    a.envelope.at,
-                    a.received_at,
-                )
-                for a in acks
-            ],
-        )
-        return len(acks)
 
     def _store_rejected(self, cur: Cursor, rejected: list[Rejected]) -> None:
         cur.executemany(
