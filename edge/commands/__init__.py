@@ -13,13 +13,15 @@ from collections.abc import Sequence
 
 #: command name -> the module that registers it (a module may register several commands)
 COMMANDS: dict[str, str] = {
+    "init": "edge.commands.init",
     "run": "edge.commands.run",
     "check-config": "edge.commands.check_config",
     "demo": "edge.commands.demo",
     "simulate": "firmware_interfaces.simulators.command",
     "issue-pass": "edge.verify.community_pass.command",
     "keygen": "edge.verify.community_pass.command",
-    "verify-code": "edge.verify.dcc.command",
+    "sign-status-list": "edge.verify.community_pass.command",
+    "verify-code": "edge.commands.verify_code",
     "decode-image": "firmware_interfaces.camera.command",
     "hash-password": "edge.web.command",
 }

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from edge.config import ConfigError
+from edge.config.files import load_config_checking_files
 from edge.runtime.assembly import check_everything
 
 
@@ -16,8 +17,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="check a configuration file and the files it names",
         description=(
             "Validate a gateway configuration file, its policy file and every section, without"
-            " starting anything. Prints each problem as FILE: KEY: MESSAGE and exits 1 if there"
-            " is any, 0 if the configuration is usable."
+            " starting anything. Prints each problem as FILE: KEY: MESSAGE (every missing file"
+            " at once, with how to make it) and exits 1 if there is any, 0 if the configuration"
+            " is usable."
         ),
     )
     p.add_argument("file", type=Path, help="the gateway configuration (TOML)")
@@ -26,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _run(args: argparse.Namespace) -> int:
     try:
+        load_config_checking_files(args.file)
         summary = check_everything(args.file)
     except ConfigError as exc:
         print(exc, file=sys.stderr)

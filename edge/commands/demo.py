@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import sys
 from pathlib import Path
 
+from edge.commands.ports import by_option, listen_problem
 from edge.demo.runner import DemoOptions, run_demo
 
 
@@ -48,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Before anything is made: a busy port would otherwise be found only after the
+    # simulators, the centre and a temporary folder are set up.
+    problem = listen_problem(args.host, args.port, by_option("--port", args.port))
+    if problem is not None:
+        print(f"edge-gateway demo: {problem}", file=sys.stderr)
+        return 1
     opts = DemoOptions(
         port=args.port,
         host=args.host,

@@ -7,7 +7,9 @@ import asyncio
 import sys
 from pathlib import Path
 
+from edge.commands.ports import CHANGE_IN_CONFIG, listen_problem
 from edge.config import ConfigError
+from edge.config.files import load_config_checking_files
 from edge.runtime.assembly import run_gateway
 
 
@@ -26,6 +28,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config_checking_files(args.config)  # every missing file at once
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    change = CHANGE_IN_CONFIG.format(config=args.config)
+    problem = listen_problem(config.web.host, config.web.port, change)
+    if problem is not None:
+        print(f"edge-gateway run: {problem}", file=sys.stderr)
+        return 1
     try:
         asyncio.run(run_gateway(args.config))
     except ConfigError as exc:

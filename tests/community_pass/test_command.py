@@ -83,7 +83,7 @@ def test_help_texts() -> None:
     p = parser()
     for action in p._actions:
         if isinstance(action, argparse._SubParsersAction):
-            assert set(action.choices) == {"issue-pass", "keygen"}
+            assert set(action.choices) == {"issue-pass", "keygen", "sign-status-list"}
             assert all(a.help for a in action._choices_actions)
             for sub in action.choices.values():
                 assert sub.description

@@ -8,6 +8,7 @@ import pytest
 
 from edge.cli import main
 from edge.config import ConfigError, load_config
+from edge.config.files import missing_files, path_settings
 from edge.demo.workspace import LanePorts, make_workspace
 
 CONFIG_DIR = Path(__file__).parents[2] / "config"
@@ -102,3 +103,36 @@ def test_not_toml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad.write_text("[gateway\nid=")
     assert main(["check-config", str(bad)]) == 1
     assert "not valid TOML" in capsys.readouterr().err
+
+
+def test_every_missing_file_is_reported_in_one_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = workspace(tmp_path)
+    for name in ("keys/demo-community-2026.pub.pem", "status-list.json", "users.toml"):
+        (tmp_path / name).unlink()
+    (tmp_path / "session.key").unlink()
+    (tmp_path / "policy.toml").unlink()
+    assert main(["check-config", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    for key, how in (
+        ("checkpoint.policy_file", "config/policy.toml"),
+        ("verifiers.community_pass.public_keys[0]", "edge-gateway keygen"),
+        ("verifiers.community_pass.status_list", "edge-gateway sign-status-list"),
+        ("web.users_file", "edge-gateway hash-password"),
+        ("web.session_secret_file", "random bytes"),
+    ):
+        line = next((ln for ln in err.splitlines() if f"{cfg}: {key}: " in ln), None)
+        assert line is not None, f"{key} not reported:\n{err}"
+        assert "does not exist" in line and how in line, line
+    assert len(err.strip().splitlines()) == 5
+
+
+def test_missing_files_lists_paths_at_any_depth(tmp_path: Path) -> None:
+    config = load_config(workspace(tmp_path))
+    keys = dict(path_settings(config))
+    assert keys["checkpoint.policy_file"] == tmp_path / "policy.toml"
+    assert keys["verifiers.community_pass.public_keys[0]"].name == "demo-community-2026.pub.pem"
+    assert keys["web.users_file"] == tmp_path / "users.toml"
+    assert "gateway.data_dir" in keys  # a folder the gateway makes: never reported missing
+    assert missing_files(config) == []

@@ -11,7 +11,7 @@ import pytest
 import segno
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from edge.verify.dcc import command
+from edge.commands import verify_code as command
 from tests.dcc.conftest import NOW, Signer
 
 

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from edge.verify.dcc import command, issue
+from edge.commands import verify_code as command
+from edge.verify.dcc import issue
 from edge.verify.dcc.errors import ValueSetError
 from edge.verify.dcc.settings import DccSettings, build_verifier, describe_value_sets
 from edge.verify.dcc.valuesets import (
