@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from edge.auth.persistence import MIGRATIONS as AUTH_MIGRATIONS
 from edge.checkpoint.checkpoint import Checkpoint
 from edge.checkpoint.schema import MIGRATIONS
 from edge.checkpoint.settings import CheckpointSettings, DeviceSpec, LaneSettings
@@ -72,9 +73,7 @@ async def screened(sub: Subscription) -> Screened:
     """The next decision on ``sub``, once it is recorded."""
     decided = await next_of(sub, ScreeningDecided)
     assert isinstance(decided, ScreeningDecided)
-    recorded = await until(
-        sub, lambda e: isinstance(e, ScreeningRecorded) and e.key == decided.key
-    )
+    recorded = await until(sub, lambda e: isinstance(e, ScreeningRecorded) and e.key == decided.key)
     assert isinstance(recorded, ScreeningRecorded)
     return Screened(decided, recorded.screening_id)
 
@@ -87,7 +86,10 @@ class Gate:
         self.policy_file = folder / "policy.toml"
         write_policy_file(self.policy_file, Policy())
         self.bus = Bus()
-        self.store = Store(folder / "gateway.db", [MIGRATIONS], synchronous="NORMAL")
+        # The web app's sessions live in the same file, as in the gateway.
+        self.store = Store(
+            folder / "gateway.db", [MIGRATIONS, AUTH_MIGRATIONS], synchronous="NORMAL"
+        )
         self.checkpoint = Checkpoint(
             CheckpointSettings(policy_file=self.policy_file, lanes=LANES),
             DEVICES,

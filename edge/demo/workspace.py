@@ -14,10 +14,10 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
+from edge.auth.passwords import hash_password
 from edge.demo.residents import REVOKED_PASS, PassIssuer, write_status_list
 from edge.verify.community_pass import generate_keypair, load_private_key
 from edge.verify.dcc.issue import kid_of, make_dsc, make_key
-from edge.web.passwords import hash_password
 
 KID = "demo-community-2026"
 #: the EU value sets' initial snapshot, when the project's shared folder sits beside the checkout

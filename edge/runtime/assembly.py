@@ -22,6 +22,7 @@ from fastapi import APIRouter
 from cloud_sync.uplink import MIGRATIONS as UPLINK_MIGRATIONS
 from cloud_sync.uplink import UplinkService
 from cloud_sync.uplink import create_router as uplink_router
+from edge.auth.persistence import MIGRATIONS as AUTH_MIGRATIONS
 from edge.checkpoint.checkpoint import Checkpoint
 from edge.checkpoint.schema import MIGRATIONS as CHECKPOINT_MIGRATIONS
 from edge.config import ConfigError, GatewayConfig, load_config
@@ -112,6 +113,8 @@ class Gateway:
                 config.web,
                 self.checkpoint,
                 routers=self.routers(),
+                metrics=self.metrics_router(),
+                store=self.store,
                 parts=self.supervisor.status,
                 clock=clock,
             )
@@ -123,13 +126,16 @@ class Gateway:
     def web_port(self) -> int | None:
         return self.web.port
 
-    def routers(self) -> list[APIRouter]:
+    def metrics_router(self) -> APIRouter:
         cp = self.checkpoint
         providers = [checkpoint_metrics(cp.records.counts, cp.device_board)]
         if self.storeroom is not None:
             providers.append(storeroom_metrics(self.storeroom.items, self.storeroom.open_alerts))
         async_providers = [uplink_metrics(self.uplink.status)] if self.uplink is not None else []
-        routers = [create_metrics_router(providers, async_providers)]
+        return create_metrics_router(providers, async_providers)
+
+    def routers(self) -> list[APIRouter]:
+        routers: list[APIRouter] = []
         if self.storeroom is not None:
             from edge.storeroom.web import create_router as storeroom_router
 
@@ -139,7 +145,7 @@ class Gateway:
         return routers
 
     def migrations(self) -> list[MigrationSet[sqlite_utils.Database]]:
-        sets = [CHECKPOINT_MIGRATIONS]
+        sets = [CHECKPOINT_MIGRATIONS, AUTH_MIGRATIONS]
         if self.config.storeroom is not None:
             from edge.storeroom.migrations import MIGRATIONS as STOREROOM_MIGRATIONS
 

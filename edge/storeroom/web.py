@@ -27,6 +27,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from edge.auth.guards import page_csp
 from edge.storeroom.errors import (
     InvalidInputError,
     SensorCommandError,
@@ -56,20 +57,20 @@ class _Body(BaseModel):
 
 
 class OrderIn(_Body):
-    item: str
+    item: str = Field(max_length=100)
     quantity: float = Field(gt=0)
-    alert_id: str | None = None
+    alert_id: str | None = Field(default=None, max_length=200)
     note: str = Field(default="", max_length=500)
 
 
 class CountIn(_Body):
-    item: str
+    item: str = Field(max_length=100)
     count: int = Field(ge=0)
     note: str = Field(default="", max_length=500)
 
 
 class DeliveryIn(_Body):
-    item: str
+    item: str = Field(max_length=100)
     quantity: float = Field(gt=0)
     note: str = Field(default="", max_length=500)
 
@@ -122,15 +123,18 @@ def create_router(
     require_user: Callable[..., Any] | None = None,
     require_supervisor: Callable[..., Any] | None = None,
 ) -> APIRouter:
-    router = APIRouter()
+    # Every route, the page too, behind the gateway's login (a page asked for without one is
+    # sent to the login, which brings the user back).
+    router = APIRouter(dependencies=[Depends(require_user)] if require_user is not None else [])
     # Typed dependency aliases, built per router because the auth callables are arguments.
     User = Annotated[str | None, Depends(_who(require_user))]  # noqa: N806
     Supervisor = Annotated[str | None, Depends(_who(require_supervisor or require_user))]  # noqa: N806
     html = page_html()
+    headers = {"Content-Security-Policy": page_csp(html)}  # its inline code, by hash only
 
     @router.get("/storeroom", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> HTMLResponse:
-        return HTMLResponse(html)
+        return HTMLResponse(html, headers=headers)
 
     @router.get("/api/storeroom/items")
     async def items() -> list[dict[str, Any]]:

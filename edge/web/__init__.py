@@ -4,10 +4,10 @@ Build it with :func:`create_app` and run it with :class:`WebServer`; other route
 :func:`require_user` / :func:`require_supervisor` as their auth dependencies.
 """
 
+from edge.auth.passwords import hash_password, verify_password
 from edge.web.app import WebServer, close_live_streams, create_app
 from edge.web.auth import require_supervisor, require_user
 from edge.web.errors import WebConfigError, WebError
-from edge.web.passwords import hash_password, verify_password
 from edge.web.settings import WebSettings
 from edge.web.users import User
 

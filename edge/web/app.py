@@ -6,12 +6,19 @@ Routes (``tests/web/test_routes.py`` checks this list against the app):
 - ``GET  /docs``, ``GET /openapi.json``         API docs (rendered locally: no CDN offline)
 - ``GET  /healthz``                             no login: status and devices per state
 - ``POST /api/login``, ``POST /api/logout``, ``GET /api/me``
+- ``POST /api/password``                        change your own password (ends your sessions)
+- ``GET  /api/sessions``, ``POST /api/sessions/end-all``   supervisor: who is in; sign out all
 - ``GET  /api/live``                            server-sent events: snapshot, then bus events
 - ``GET  /api/screenings?lane=&limit=&before_id=``, ``GET /api/screenings/{id}``
 - ``POST /api/screenings/{id}/override``        supervisor: {outcome, reason}; audited
 - ``GET  /api/overrides?screening_id=``         the audit trail, newest first
 - ``GET  /api/lanes``, ``GET /api/devices``, ``GET /api/policy``
 - ``POST /api/policy/reload``                   supervisor
+- ``GET  /metrics``                             when mounted: behind the login (or the scrape
+  token) unless ``web.metrics_public``
+
+Every route but ``/healthz``, ``/api/login`` and the static files needs a login; every answer
+passes :mod:`edge.auth.guards` (body limit, origin check, security headers).
 """
 
 from __future__ import annotations
@@ -26,14 +33,17 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from edge.auth import guards
+from edge.auth import web as auth_web
 from edge.checkpoint.service import CheckpointService
 from edge.core.storage_health import StorageUnavailableError
-from edge.web import live, pages, routes_auth, routes_screenings, routes_status
-from edge.web.auth import Authenticator
+from edge.core.store import Store
+from edge.web import live, pages, routes_screenings, routes_status
+from edge.web.auth import COOKIE, build_auth, login_page, metrics_dependency
 from edge.web.settings import WebSettings
 from edge.web.users import load_session_secret, load_users, require_users_file
 
@@ -44,6 +54,9 @@ ROUTES = [
     ("POST", "/api/login"),
     ("POST", "/api/logout"),
     ("GET", "/api/me"),
+    ("POST", "/api/password"),
+    ("GET", "/api/sessions"),
+    ("POST", "/api/sessions/end-all"),
     ("GET", "/api/live"),
     ("GET", "/api/screenings"),
     ("GET", "/api/screenings/{screening_id}"),
@@ -59,7 +72,8 @@ DESCRIPTION = (
     "The community checkpoint gateway's local API: screenings and their decisions, supervisor"
     " overrides (audited), devices, lanes, the admission policy, and a live event stream."
     " Log in with POST /api/login (cookie, or the returned token as a bearer), or send HTTP"
-    " Basic credentials."
+    " Basic credentials. A POST with the session cookie must come from the gateway's own page"
+    " (Origin or Referer); bodies over web.max_body_bytes are refused."
 )
 
 
@@ -72,21 +86,27 @@ def create_app(
     service: CheckpointService,
     *,
     routers: Sequence[APIRouter] = (),
+    metrics: APIRouter | None = None,
+    store: Store | None = None,
     nav_links: Sequence[tuple[str, str]] | None = None,
     parts: Callable[[], dict[str, dict[str, Any]]] = dict,
     clock: Callable[[], float] = time.time,
     environ: Mapping[str, str] = os.environ,
 ) -> FastAPI:
     """Build the app. Raises :class:`edge.web.errors.WebConfigError` (naming the key) when the
-    users file or the session secret is missing or unusable: no page without logins.
+    users file, the session secret or the metrics token is missing or unusable: no page
+    without logins.
 
     ``parts`` tells ``/healthz`` how the gateway's restartable parts (uplink, storeroom) are.
-    ``routers`` (the storeroom's, the uplink's) are mounted as given; ``nav_links`` are
-    ``(label, href)`` pairs for the page's menu; by default ``/storeroom`` is linked when a
-    mounted router serves it.
+    ``routers`` (the storeroom's, the uplink's) are mounted as given, ``metrics`` behind the
+    metrics setting; ``store`` keeps sessions and changed passwords across restarts (it must
+    carry :data:`edge.auth.persistence.MIGRATIONS`; without one they live in memory).
+    ``nav_links`` are ``(label, href)`` pairs for the page's menu; by default ``/storeroom``
+    is linked when a mounted router serves it.
     """
     accounts = load_users(require_users_file(settings))
     secret = load_session_secret(settings, environ)
+    metrics_guard = metrics_dependency(settings)
     if nav_links is None:
         nav_links = [("Storeroom", "/storeroom")] if "/storeroom" in _router_paths(routers) else []
 
@@ -96,19 +116,24 @@ def create_app(
         version="1",
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,  # served by pages.py, behind the login
     )
     app.state.settings = settings
     app.state.service = service
     app.state.parts = parts
-    app.state.authenticator = Authenticator(settings, accounts, secret, clock=clock)
     app.state.live = live.LiveHub()
+    auth = build_auth(settings, accounts, secret, store=store, clock=clock)
+    auth_web.attach(app, auth, login_page=login_page)
+    guards.install(app, max_body_bytes=settings.max_body_bytes, cookie=COOKIE)
 
     app.add_exception_handler(StorageUnavailableError, _storage_unavailable)
     app.include_router(pages.create_router(nav_links))
-    app.include_router(routes_auth.create_router())
+    app.include_router(auth_web.create_router(sessions_role="supervisor"))
     app.include_router(routes_screenings.create_router())
     app.include_router(routes_status.create_router())
     app.include_router(live.create_router())
+    if metrics is not None:
+        app.include_router(metrics, dependencies=[Depends(metrics_guard)])
     for router in routers:
         app.include_router(router)
     static = Path(str(resources.files("edge.web").joinpath("static")))

@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 
-from edge.web.passwords import hash_password
+from edge.auth.passwords import hash_password
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

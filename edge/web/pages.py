@@ -7,8 +7,10 @@ import html
 from collections.abc import Sequence
 from importlib import resources
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from edge.web.auth import CurrentUser
 
 NAV_MARK = "<!--NAV-->"
 
@@ -27,25 +29,22 @@ def create_router(nav_links: Sequence[tuple[str, str]]) -> APIRouter:
     links = [("Checkpoint", "/"), *nav_links] if nav_links else []
     index = _static("index.html").replace(NAV_MARK, nav_html(links))
     docs = _static("docs.html")
+    # The security headers (a strict CSP: the page loads only its own files, no inline code)
+    # are added to every answer by edge.auth.guards.
     no_cache = {"Cache-Control": "no-cache"}
-    # The page loads only its own files (no inline code), so a strict policy costs nothing.
-    page_headers = {
-        **no_cache,
-        "Content-Security-Policy": (
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none';"
-            " frame-ancestors 'none'; form-action 'self'"
-        ),
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-    }
 
     @router.get("/")
     async def page() -> HTMLResponse:
-        # The page holds no data; it asks /api/me and shows the login form on a 401.
-        return HTMLResponse(index, headers=page_headers)
+        # The page holds no data and needs no login: it asks /api/me and shows the login
+        # form on a 401 (and, after the login, goes on to ?next= when another page sent it).
+        return HTMLResponse(index, headers=no_cache)
 
     @router.get("/docs")
-    async def api_docs() -> HTMLResponse:
+    async def api_docs(user: CurrentUser) -> HTMLResponse:
         return HTMLResponse(docs, headers=no_cache)
+
+    @router.get("/openapi.json")
+    async def openapi(request: Request, user: CurrentUser) -> JSONResponse:
+        return JSONResponse(request.app.openapi())
 
     return router

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from edge.checkpoint.service import InvalidRequestError, ScreeningNotFoundError, ServiceError
 from edge.core.events import Outcome
@@ -14,13 +14,14 @@ from edge.web.deps import Service
 from edge.web.views import plain
 
 OUTCOMES = ", ".join(o.value for o in Outcome)
+MAX_REASON = 500  # the page's reason box says so too
 
 
 class OverrideIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Plain strings, checked below, so a wrong value gets a 400 in plain words.
-    outcome: str
-    reason: str = ""
+    outcome: str = Field(max_length=20)
+    reason: str = Field("", max_length=MAX_REASON)
 
 
 def http_error(exc: ServiceError) -> HTTPException:
@@ -38,7 +39,7 @@ def create_router() -> APIRouter:
     async def screenings(
         service: Service,
         user: CurrentUser,
-        lane: str | None = None,
+        lane: str | None = Query(None, max_length=100),
         limit: int = Query(50, ge=1, le=500),
         before_id: int | None = None,
     ) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class WebSettings(BaseModel):
-    """Where to serve the staff page, who may log in, and the key that signs their sessions.
+    """Where to serve the staff page, who may log in, and the key their sessions are kept by.
 
     ``users_file`` and the session secret have no working default on purpose: a gateway without
     them refuses to start (:class:`edge.web.errors.WebConfigError` names the missing key).
@@ -25,5 +25,15 @@ class WebSettings(BaseModel):
     cookie_secure: bool = False  # True when served behind HTTPS
     heartbeat_s: float = Field(15.0, gt=0)
     snapshot_screenings: int = Field(20, ge=1, le=500)
-    login_attempts: int = Field(5, ge=1)  # failed logins per user per lockout_s before 429
-    lockout_s: float = Field(60.0, ge=0)
+    # Throttling: failed logins per account per lockout_s, after which the account refuses
+    # clients that have never logged in as it (its own tablets still get in) ...
+    login_attempts: int = Field(5, ge=1)
+    lockout_s: float = Field(60.0, gt=0)
+    # ... and attempts per client (any user names) per client_lockout_s.
+    client_login_attempts: int = Field(10, ge=1)
+    client_lockout_s: float = Field(300.0, gt=0)
+    max_body_bytes: int = Field(64 * 1024, ge=1024)  # larger request bodies are refused (413)
+    # /metrics: open to anyone who can reach the page, or (default) behind a login or the
+    # scrape token in metrics_token_file, sent by Prometheus as a bearer token.
+    metrics_public: bool = False
+    metrics_token_file: Path | None = None

@@ -93,7 +93,12 @@ async def test_metrics_show_device_states_and_rejections(running) -> None:  # ty
     sub = gateway.bus.subscribe()
     await scanner.send_scan(b"\xff\r")
     await until(sub, lambda e: isinstance(e, DeviceInputRejected))
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.web_port}") as client:
+    # /metrics is behind the login (web.metrics_public is off): a staff session opens it.
+    token = await gateway.app.state.auth.authenticator.sessions.start("staff", "test")
+    bearer = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{gateway.web_port}", headers=bearer
+    ) as client:
         text = (await client.get("/metrics")).text
     assert (
         'ccg_device_state{device="gate-thermometer",kind="thermometer",state="connected"} 1.0'

@@ -60,7 +60,8 @@ def rig(tmp_path: Path) -> Iterator[tuple[TestClient, StoreroomService, FakeCloc
         service.load()
         app = FastAPI()
         app.include_router(create_router(service, require_user=user_from_header))
-        with TestClient(app) as client:
+        # Every route needs a user; "ana" and "ben" below act, this one only looks.
+        with TestClient(app, headers={"X-User": "viewer"}) as client:
             yield client, service, clock
 
 
@@ -114,7 +115,9 @@ def test_ack_and_order_flow(rig: tuple[TestClient, StoreroomService, FakeClock])
     alerts = client.get("/api/storeroom/alerts").json()
     assert [(a["kind"], a["state"]) for a in alerts] == [("low", "open")]
     alert_id = alerts[0]["alert_id"]
-    assert client.post(f"/api/storeroom/alerts/{alert_id}/ack").status_code == 401
+    nobody = {"X-User": ""}
+    assert client.post(f"/api/storeroom/alerts/{alert_id}/ack", headers=nobody).status_code == 401
+    assert client.get("/api/storeroom/alerts", headers=nobody).status_code == 401
     acked = client.post(f"/api/storeroom/alerts/{alert_id}/ack", headers={"X-User": "ana"})
     assert acked.status_code == 200
     assert acked.json()["state"] == "acknowledged" and acked.json()["acknowledged_by"] == "ana"

@@ -82,7 +82,8 @@ def app(settings: WebSettings, service: Checkpoint) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as c:
+    # A browser says which page a POST comes from; the gateway refuses a cookie without it.
+    with TestClient(app, headers={"Origin": "http://testserver"}) as c:
         yield c
 
 
@@ -130,7 +131,8 @@ def start_live(
     settings: WebSettings, gate: Gate, routers: tuple[APIRouter, ...] = ()
 ) -> tuple[LiveServer, Callable[[], bool]]:
     service = gate.checkpoint
-    app = create_app(settings, service, routers=routers)
+    # Sessions in the gate's own store, as the gateway keeps them: a restarted server keeps them.
+    app = create_app(settings, service, routers=routers, store=gate.store)
     server = WebServer(app, settings)
     loop = asyncio.new_event_loop()
     task: list[asyncio.Task[None]] = []

@@ -70,13 +70,23 @@ function showLogin(message) {
   $("username").focus();
 }
 
+// Where another page (the storeroom, the docs) sent someone to log in: only a path on this
+// gateway, never another site.
+function nextPage() {
+  const next = new URLSearchParams(location.search).get("next");
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : null;
+}
+
 function showApp(user) {
+  const next = nextPage();
+  if (next) { location.assign(next); return; }
   state.user = user;
   $("login").hidden = true;
   $("app").hidden = false;
   $("who").hidden = false;
   $("who-name").textContent = `${user.username} (${user.role})`;
   document.body.classList.toggle("supervisor", !!user.supervisor);
+  $("end-all").hidden = !user.supervisor;
   openLive();
 }
 
@@ -387,6 +397,44 @@ $("override-form").addEventListener("submit", async (event) => {
   } catch (error) {
     if (error.status === 401) { $("override-dialog").close(); showLogin("Your session ended: log in again."); return; }
     $("override-error").textContent = error.message;
+  }
+});
+
+// ---- password, and signing everyone out ------------------------------------------------------
+const ACCOUNT_TEXT = {
+  differ: "The two new passwords differ.",
+  confirmEndAll: "Sign out everyone else, on every tablet and phone? They must log in again.",
+  ended: (n) => `${n} session(s) ended. Everyone else must log in again.`,
+};
+
+$("password-open").addEventListener("click", () => {
+  $("password-form").reset();
+  $("password-error").textContent = "";
+  $("password-dialog").showModal();
+  $("password-current").focus();
+});
+$("password-cancel").addEventListener("click", () => $("password-dialog").close());
+$("password-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if ($("password-new").value !== $("password-again").value) { $("password-error").textContent = ACCOUNT_TEXT.differ; return; }
+  try {
+    await api("/api/password", { method: "POST", body: JSON.stringify({ current_password: $("password-current").value, new_password: $("password-new").value }) });
+    $("password-form").reset();
+    $("password-dialog").close();
+  } catch (error) {
+    if (error.status === 401) { $("password-dialog").close(); showLogin("Your session ended: log in again."); return; }
+    $("password-error").textContent = error.message;
+  }
+});
+
+$("end-all").addEventListener("click", async () => {
+  if (!window.confirm(ACCOUNT_TEXT.confirmEndAll)) return;
+  try {
+    const result = await api("/api/sessions/end-all", { method: "POST" });
+    window.alert(ACCOUNT_TEXT.ended(result.ended));
+  } catch (error) {
+    if (error.status === 401) showLogin("Your session ended: log in again.");
+    else window.alert(error.message);
   }
 });
 

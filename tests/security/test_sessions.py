@@ -1,0 +1,117 @@
+"""Issue 12, item 11: logout, a password change and a supervisor's "sign out everyone" end
+sessions at once, and sessions (and changed passwords) outlive a restart of the gateway.
+
+Before: a session was a signed token that stayed valid for its 12 hours whatever happened; a
+token copied before logout went on working.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.security.conftest import GatewayProcess, client_at, log_in
+from tests.web.conftest import PASSWORDS, LiveServer
+
+
+def _me(base: str, token: str) -> int:
+    return httpx.get(f"{base}/api/me", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_a_token_copied_before_logout_stops_working(live: LiveServer) -> None:
+    with httpx.Client() as browser:
+        token = log_in(browser, live.url, "sam")
+        cookie = browser.cookies["ccg_session"]
+        assert _me(live.url, token) == 200
+        assert browser.post(f"{live.url}/api/logout", headers={"Origin": live.url}).is_success
+    assert _me(live.url, token) == 401
+    with httpx.Client(cookies={"ccg_session": cookie}) as thief:
+        assert thief.get(f"{live.url}/api/me").status_code == 401
+        assert thief.get(f"{live.url}/api/screenings").status_code == 401
+
+
+def test_logout_by_an_api_client_ends_its_bearer_token(live: LiveServer) -> None:
+    with httpx.Client() as client:
+        token = log_in(client, live.url, "sam")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert httpx.post(f"{live.url}/api/logout", headers=bearer).is_success
+    assert _me(live.url, token) == 401
+
+
+def test_a_password_change_ends_every_other_session_of_that_user(live: LiveServer) -> None:
+    with httpx.Client() as tablet, httpx.Client() as phone, httpx.Client() as other:
+        log_in(tablet, live.url, "sam")
+        phone_token = log_in(phone, live.url, "sam")
+        sue_token = log_in(other, live.url, "sue")
+        wrong = tablet.post(
+            f"{live.url}/api/password",
+            json={"current_password": "not-it", "new_password": "a-new-pass-2"},
+            headers={"Origin": live.url},
+        )
+        assert wrong.status_code == 400 and _me(live.url, phone_token) == 200
+        short = tablet.post(
+            f"{live.url}/api/password",
+            json={"current_password": PASSWORDS["sam"], "new_password": "short"},
+            headers={"Origin": live.url},
+        )
+        assert short.status_code == 400 and "8" in short.json()["detail"]
+        changed = tablet.post(
+            f"{live.url}/api/password",
+            json={"current_password": PASSWORDS["sam"], "new_password": "a-new-pass-2"},
+            headers={"Origin": live.url},
+        )
+        assert changed.status_code == 200, changed.text
+        assert tablet.get(f"{live.url}/api/me").status_code == 200  # the changer stays in
+        assert _me(live.url, phone_token) == 401  # every other session of sam ends
+        assert _me(live.url, sue_token) == 200  # other people are not touched
+    with httpx.Client() as client:
+        old = client.post(
+            f"{live.url}/api/login",
+            json={"username": "sam", "password": PASSWORDS["sam"]},
+            headers={"Origin": live.url},
+        )
+        assert old.status_code == 401
+        log_in(client, live.url, "sam", "a-new-pass-2")
+
+
+def test_a_supervisor_signs_out_everyone_else_at_once(live: LiveServer) -> None:
+    with httpx.Client() as sam, httpx.Client() as sue, httpx.Client() as sue2:
+        sam_token = log_in(sam, live.url, "sam")
+        log_in(sue, live.url, "sue")
+        sue2_token = log_in(sue2, live.url, "sue")
+        refused = sam.post(f"{live.url}/api/sessions/end-all", headers={"Origin": live.url})
+        assert refused.status_code == 403
+        listed = sue.get(f"{live.url}/api/sessions").json()
+        assert sorted(s["username"] for s in listed) == ["sam", "sue", "sue"]
+        assert "token" not in str(listed) and sam_token not in str(listed)
+        ended = sue.post(f"{live.url}/api/sessions/end-all", headers={"Origin": live.url})
+        assert ended.status_code == 200 and ended.json()["ended"] == 2
+        assert _me(live.url, sam_token) == 401 and _me(live.url, sue2_token) == 401
+        assert sue.get(f"{live.url}/api/me").status_code == 200
+        assert [s["username"] for s in sue.get(f"{live.url}/api/sessions").json()] == ["sue"]
+
+
+def test_sessions_and_a_changed_password_survive_a_restart(gateway: GatewayProcess) -> None:
+    with client_at("127.0.0.1") as staff, httpx.Client() as supervisor:
+        kept = gateway.login(staff, "staff")
+        ended = gateway.login(supervisor, "supervisor")
+        assert supervisor.post(
+            f"{gateway.url}/api/logout", headers={"Origin": gateway.url}
+        ).is_success
+        changed = staff.post(
+            f"{gateway.url}/api/password",
+            json={"current_password": gateway.passwords["staff"], "new_password": "brand-new-pw"},
+            headers={"Origin": gateway.url},
+        )
+        assert changed.status_code == 200, changed.text
+        kept = str(changed.json()["token"])
+    gateway.restart()
+    assert _me(gateway.url, kept) == 200  # nobody is logged out by a restart
+    assert _me(gateway.url, ended) == 401  # and a logout stays a logout
+    with httpx.Client() as client:
+        gateway.login(client, "staff", "brand-new-pw")
+        old = client.post(
+            f"{gateway.url}/api/login",
+            json={"username": "staff", "password": gateway.passwords["staff"]},
+            headers={"Origin": gateway.url},
+        )
+        assert old.status_code == 401
