@@ -10,6 +10,8 @@ Topics (``<gw>`` is the gateway id, ``[A-Za-z0-9_-]{1,64}``):
 - ``ccg/v1/<gw>/data/<stream>`` - the data streams of :class:`Stream`
 - ``ccg/v1/<gw>/cmd/<command>`` - centre to gateway (``policy``)
 - ``ccg/v1/<gw>/ack/<command>`` - gateway to centre, the answer to a command
+- ``ccg/v1/dist/...`` - centre to gateways: signed items (``cloud_sync/distribution``); the
+  gateway id ``dist`` is reserved for it
 
 Every message is one JSON envelope (see :class:`Envelope`). ``key`` names the thing a message
 describes (a lane's 5-minute window, an item, an alert, a device) and ``rev`` its revision: the
@@ -30,6 +32,7 @@ PROTOCOL_VERSION = 1
 TOPIC_ROOT = "ccg/v1"
 MAX_MESSAGE_BYTES = 256 * 1024
 GATEWAY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+DIST = "dist"  # ccg/v1/dist/...: what the centre distributes (not a gateway)
 
 
 class Stream(enum.StrEnum):
@@ -38,6 +41,9 @@ class Stream(enum.StrEnum):
     ALERT = "alert"  # per alert id: opened / acknowledged / resolved
     DEVICE_HEALTH = "device-health"  # per device: state, counters
     HEARTBEAT = "heartbeat"  # key "gateway": outbox depth and age, uptime
+    DISTRIBUTION = "distribution"  # key "<kind>/<scope>": the version held, the last refusal
+    NOTICE_READ = "notice-read"  # key "<notice>/<staff>": a notice read at the gate
+    NOTICE_REPLY = "notice-reply"  # key "<notice>/<reply id>": a line of text back
 
 
 class ProtocolError(Exception):
@@ -100,9 +106,9 @@ def ack_topic(gateway: str, command: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class TopicParts:
-    gateway: str
-    kind: str  # "birth", "death", "data", "cmd", "ack"
-    name: str | None  # the stream or command, for data/cmd/ack
+    gateway: str  # "" for a distribution topic
+    kind: str  # "birth", "death", "data", "cmd", "ack", "dist"
+    name: str | None  # the stream or command, for data/cmd/ack; the rest, for dist
 
 
 def parse_topic(topic: str) -> TopicParts:
@@ -112,6 +118,8 @@ def parse_topic(topic: str) -> TopicParts:
             raise ProtocolError(f"unknown protocol version in topic {topic!r}")
         raise ProtocolError(f"not a gateway topic: {topic!r}")
     gateway, kind = parts[2], parts[3]
+    if gateway == DIST:
+        return TopicParts("", DIST, "/".join(parts[3:]))
     if not GATEWAY_ID.match(gateway):
         raise ProtocolError(f"bad gateway id in topic {topic!r}")
     if kind in ("birth", "death") and len(parts) == 4:

@@ -14,6 +14,7 @@ does not have (a new field is a new protocol revision, and the centre is updated
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -32,8 +33,9 @@ MAX_BODY_BYTES = 16 * 1024  # a whole message: the largest lane window is about 
 MAX_KEY = 200
 
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_LABEL = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")  # a rule or status name: printable, short
-_BUCKET = re.compile(r"^(?:<|>=)?\d{1,3}\.\d$")
+#: the temperature histogram's bins (cloud_sync/uplink/windows.py): 0.1 °C from 34.0 to 41.9,
+#: below and above
+BUCKETS = frozenset([f"{tenths / 10:.1f}" for tenths in range(340, 420)] + ["<34.0", ">=42.0"])
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$")
 
@@ -49,7 +51,7 @@ FLAG = "must be true or false"
 HEX = "must be 64 lower-case hexadecimal digits"
 SCALAR = "must be null, a number or text of at most {n} characters"
 TALLY = "must be an object of at most {n} names, each counting a whole number from 0"
-TALLY_NAME = "has a name that is not allowed (1 to 64 printable characters): {name!r}"
+TALLY_NAME = "has a name that is not allowed: {name!r}"
 MISSING = "{field} is missing"
 UNKNOWN = "{field!r} is not a field of the {stream} stream"
 BAD_FIELD = "{field} {problem} (got {value})"
@@ -105,12 +107,20 @@ def one_of(*choices: str) -> Check:
     return check
 
 
+_GOOD_TIMES: set[str] = set()  # window starts repeat across lanes and gateways: check once
+
+
 def timestamp(v: Any) -> str | None:
+    if v in _GOOD_TIMES:
+        return None
     if type(v) is str and len(v) <= 40 and _ISO.match(v):
         try:
             datetime.datetime.fromisoformat(v)
         except ValueError:
             return TIME
+        if len(_GOOD_TIMES) > 50_000:
+            _GOOD_TIMES.clear()
+        _GOOD_TIMES.add(v)
         return None
     return TIME
 
@@ -131,21 +141,28 @@ def scalar(v: Any) -> str | None:
     return SCALAR.format(n=100)
 
 
-def tally(n: int, name: re.Pattern[str] = _LABEL) -> Check:
+def _label(name: str) -> bool:
+    """A rule or status name: 1 to 64 printable characters."""
+    return 0 < len(name) <= 64 and name.isprintable()
+
+
+def tally(n: int, names: frozenset[str] | None = None) -> Check:
+    """An object of at most ``n`` names (``names`` only, if given), each counting 0..MAX_COUNT."""
+
     def check(v: Any) -> str | None:
         if type(v) is not dict or len(v) > n:
             return TALLY.format(n=n)
         for key, count in v.items():
             if type(count) is not int or not 0 <= count <= MAX_COUNT:
                 return TALLY.format(n=n)
-            if not name.match(key):
+            if not (key in names if names is not None else _label(key)):
                 return TALLY_NAME.format(name=key[:40])
         return None
 
     return check
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BodySchema:
     stream: str
     required: Mapping[str, Check]
@@ -155,19 +172,27 @@ class BodySchema:
     #: checks across fields, after every field passed
     consistent: Callable[[dict[str, Any]], str | None] | None = None
 
+    @functools.cached_property
+    def _checks(self) -> dict[str, tuple[Check, bool]]:
+        fields = {name: (check, False) for name, check in self.optional.items()}
+        return fields | {name: (check, True) for name, check in self.required.items()}
+
     def problem(self, body: dict[str, Any], key: str | None = None) -> str | None:
         """What is wrong with ``body`` (sent under ``key``), in words; None when it is fine."""
-        required, optional = self.required, self.optional
+        checks = self._checks
+        present = 0
         for name, value in body.items():
-            check = required.get(name) or optional.get(name)
-            if check is None:
+            entry = checks.get(name)
+            if entry is None:
                 return UNKNOWN.format(field=name[:40], stream=self.stream)
-            wrong = check(value)
+            wrong = entry[0](value)
             if wrong is not None:
                 return BAD_FIELD.format(field=name, problem=wrong, value=_show(value))
-        for name in required:
-            if name not in body:
-                return MISSING.format(field=name)
+            present += entry[1]
+        if present < len(self.required):
+            for name in self.required:
+                if name not in body:
+                    return MISSING.format(field=name)
         if self.consistent is not None:
             wrong = self.consistent(body)
             if wrong is not None:
@@ -212,7 +237,7 @@ LANE_WINDOW = BodySchema(
         "incomplete": whole(),
         "denied_by_reason": tally(64),
         "code_status": tally(64),
-        "temperature_histogram": tally(100, _BUCKET),  # 0.1 °C bins from 34.0 to 42.0
+        "temperature_histogram": tally(len(BUCKETS), BUCKETS),
         "distinct_people": whole(),
     },
     key_of=lambda body: f"{body['lane']}/{body['window_start']}",
@@ -292,11 +317,69 @@ POLICY_ACK = BodySchema(
     key_of=lambda body: str(body["digest"])[:16],  # the command's digest names its answer
 )
 
+
+def _version_or_null(v: Any) -> str | None:
+    return None if v is None else whole(MAX_SEQUENCE)(v)
+
+
+def _time_or_null(v: Any) -> str | None:
+    return None if v is None else timestamp(v)
+
+
+_KIND = one_of("status-list", "trust", "policy", "notice")
+_SCOPE = re.compile(r"^(all|community:[A-Za-z0-9_.-]{1,64}|gateway:[A-Za-z0-9_-]{1,64})$")
+DISTRIBUTION = BodySchema(
+    "distribution",
+    required={
+        "kind": _KIND,
+        "scope": text(80, pattern=_SCOPE),
+        "held": whole(MAX_SEQUENCE),
+        "held_at": _time_or_null,
+        "status": one_of("none", "applied", "refused", "fetching"),
+        "reason": text(MAX_TEXT),
+        "item_version": _version_or_null,
+        "refused_version": _version_or_null,
+        "refused_reason": text(MAX_TEXT),
+        "refused_at": _time_or_null,
+    },
+    key_of=lambda body: f"{body['kind']}/{body['scope']}",
+)
+NOTICE_READ = BodySchema(
+    "notice-read",
+    required={
+        "notice_id": text(64, pattern=_ID),
+        "user": text(64),
+        "read_at": timestamp,
+    },
+    key_of=lambda body: f"{body['notice_id']}/{body['user']}",
+)
+NOTICE_REPLY = BodySchema(
+    "notice-reply",
+    required={
+        "notice_id": text(64, pattern=_ID),
+        "reply_id": text(64, pattern=_ID),
+        "user": text(64),
+        "text": text(500),
+        "sent_at": timestamp,
+    },
+    key_of=lambda body: f"{body['notice_id']}/{body['reply_id']}",
+)
+
 #: Birth and death (``ccg/v1/<gw>/birth``, ``.../death``), by the envelope's stream.
 LIFECYCLE: dict[str, BodySchema] = {"birth": BIRTH, "death": DEATH}
 #: The data streams (``ccg/v1/<gw>/data/<stream>``): the only ones the centre accepts.
 DATA: dict[str, BodySchema] = {
-    s.stream: s for s in (LANE_WINDOW, STOCK, ALERT, DEVICE_HEALTH, HEARTBEAT)
+    s.stream: s
+    for s in (
+        LANE_WINDOW,
+        STOCK,
+        ALERT,
+        DEVICE_HEALTH,
+        HEARTBEAT,
+        DISTRIBUTION,
+        NOTICE_READ,
+        NOTICE_REPLY,
+    )
 }
 #: The acknowledgements of commands (``ccg/v1/<gw>/ack/<command>``).
 ACKS: dict[str, BodySchema] = {"policy": POLICY_ACK}

@@ -165,7 +165,7 @@ def classify(topic: str, payload: bytes, received_at: float) -> Ingested:
     """
     try:
         parts = parse_topic(topic)
-        if parts.kind == "cmd":
+        if parts.kind in ("cmd", "dist"):  # what the centre itself sends
             return Ignored(topic)
         envelope = decode(payload)
     except ProtocolError as exc:

@@ -31,12 +31,18 @@ ACK_STREAM = "ack"  # the envelopes on ``ack/<command>`` topics
 PRIORITY = {
     Stream.ALERT.value: 0,
     ACK_STREAM: 0,
+    Stream.DISTRIBUTION.value: 0,  # "who has heard" at the centre waits for these
+    Stream.NOTICE_READ.value: 1,
+    Stream.NOTICE_REPLY.value: 1,
     Stream.HEARTBEAT.value: 1,
     Stream.DEVICE_HEALTH.value: 1,
     Stream.STOCK.value: 2,
     Stream.LANE_WINDOW.value: 3,
 }
 REPLACEABLE = {
+    Stream.DISTRIBUTION.value,  # the latest state of a stream is all the centre needs
+    Stream.NOTICE_READ.value,
+    Stream.NOTICE_REPLY.value,
     Stream.HEARTBEAT.value,
     Stream.DEVICE_HEALTH.value,
     Stream.STOCK.value,

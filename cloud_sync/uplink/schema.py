@@ -60,3 +60,35 @@ def create_windows(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX uplink_windows_dirty ON uplink_windows (dirty, start)")
+
+
+@MIGRATIONS.step("create_distribution")
+def create_distribution(db: sqlite_utils.Database) -> None:
+    # What the gateway holds of each stream the centre distributes (dist_store.py).
+    db.execute(
+        """CREATE TABLE dist_streams (
+            kind TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            held INTEGER NOT NULL DEFAULT 0,
+            held_at REAL,
+            status TEXT NOT NULL DEFAULT 'none',
+            reason TEXT NOT NULL DEFAULT '',
+            item_version INTEGER,
+            refused_version INTEGER,
+            refused_reason TEXT NOT NULL DEFAULT '',
+            refused_at REAL,
+            PRIMARY KEY (kind, scope)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE dist_blobs (
+            kind TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            mode TEXT NOT NULL,
+            base INTEGER NOT NULL,
+            payload BLOB NOT NULL,
+            stored_at REAL NOT NULL,
+            PRIMARY KEY (kind, scope, version)
+        )"""
+    )

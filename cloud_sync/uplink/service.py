@@ -2,8 +2,9 @@
 
 Tasks (one ``asyncio.TaskGroup``): ``events`` (bus -> outbox), ``tick`` (windows from the store,
 clock check, heartbeat, evicted windows back in), ``drain`` (outbox -> broker), ``commands``
-(signed policy from the centre). Birth goes out on every connect; death is the MQTT will, with a
-``bdseq`` incremented and committed before each connection attempt.
+(signed policy from the centre, and the distributed items of :mod:`.distribution`). Birth goes
+out on every connect; death is the MQTT will, with a ``bdseq`` incremented and committed before
+each connection attempt.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ import inspect
 import logging
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
 
+from cloud_sync.distribution.apply import Applier
+from cloud_sync.distribution.frames import DIST_ROOT
+from cloud_sync.distribution.keys import CentreKeyError, CentreKeys
+from cloud_sync.distribution.kinds import Kind
 from cloud_sync.policy_signing import PolicySignatureError, load_public_key, verify_policy
 from cloud_sync.protocol import (
     Envelope,
@@ -35,6 +40,7 @@ from cloud_sync.protocol import (
 )
 from cloud_sync.uplink import outbox, windows
 from cloud_sync.uplink.clock import clock_synced
+from cloud_sync.uplink.distribution import Receiver
 from cloud_sync.uplink.drain import Drainer
 from cloud_sync.uplink.errors import UplinkConfigError
 from cloud_sync.uplink.outbox import ACK_STREAM, PRIORITY, Outgoing, iso
@@ -78,6 +84,7 @@ class UplinkStatus:
     clock_synced: bool
     last_error: str | None
     policy: dict[str, Any] = field(default_factory=dict)
+    distribution: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -98,6 +105,7 @@ class UplinkService:
         bus: Bus,
         *,
         apply_policy: ApplyPolicy | None = None,
+        appliers: Mapping[Kind, Applier] | None = None,
         clock: Callable[[], float] = time.time,
         mqtt_settings: MqttSettings | None = None,  # tests: a broker without TLS
     ) -> None:
@@ -105,6 +113,8 @@ class UplinkService:
         self.store = store
         self.bus = bus
         self.apply_policy = apply_policy
+        self.appliers = dict(appliers or {})
+        self.receiver: Receiver | None = None
         self.clock = clock
         self._mqtt_settings = mqtt_settings
         self.client: MqttClient | None = None
@@ -139,9 +149,14 @@ class UplinkService:
         client.on_connect(self._on_connect)
         self.client = client
         self.drainer = Drainer(self.store, client)
+        receiver = self.receiver = self._receiver(client) if s.distribution else None
+        if receiver is not None:
+            await receiver.load()  # what was in force before the restart, before any news
         try:
             async with client:
                 await client.subscribe(command_topic(s.gateway_id, "#"), qos=1)
+                for topic_filter in receiver.filters() if receiver is not None else []:
+                    await client.subscribe(topic_filter, qos=1)
                 try:
                     async with asyncio.TaskGroup() as tasks:
                         tasks.create_task(self._events(subscription), name="uplink-events")
@@ -152,6 +167,34 @@ class UplinkService:
                     await self._say_goodbye(client)
         finally:
             subscription.close()
+
+    def _receiver(self, client: MqttClient) -> Receiver:
+        s = self.settings
+        try:
+            keys = CentreKeys.from_paths(s.centre_key_paths())
+        except CentreKeyError as exc:
+            raise UplinkConfigError("centre_keys", str(exc)) from None
+
+        def write_outgoing(db: sqlite_utils.Database, items: list[Outgoing]) -> None:
+            outbox.enqueue(db, s.gateway_id, items, self.clock(), s.outbox_max_rows)
+
+        def sent() -> None:
+            if self.drainer is not None:
+                self.drainer.notify(PRIORITY[Stream.DISTRIBUTION.value])
+
+        return Receiver(
+            gateway=s.gateway_id,
+            community=s.community,
+            keys=keys,
+            appliers=self.appliers,
+            store=self.store,
+            write_outgoing=write_outgoing,
+            subscribe=client.subscribe,
+            unsubscribe=client.unsubscribe,
+            clock=self.clock,
+            synced=lambda: self.synced,
+            sent=sent,
+        )
 
     async def _before_connect(self) -> None:
         self.bdseq = await self.store.write(lambda db: outbox.add_state(db, "bdseq", 1))
@@ -295,6 +338,8 @@ class UplinkService:
         while True:
             t = loop.time()
             now = self.clock()
+            if self.receiver is not None:
+                await self.receiver.tick()
             if t >= next_clock:
                 was = self.synced
                 self.synced = await clock_synced(s.clock_check, now)
@@ -392,11 +437,16 @@ class UplinkService:
                 "last_refusal": self.policy_stats.last_refusal,
                 "accepts": self._public_key is not None and self.apply_policy is not None,
             },
+            distribution=self.receiver.describe() if self.receiver is not None else [],
         )
 
     # -- commands from the centre ----------------------------------------------------------------
     async def _commands(self, client: MqttClient) -> None:
         async for message in client.messages():
+            if message.topic.startswith(DIST_ROOT + "/"):
+                if self.receiver is not None:
+                    await self.receiver.handle(message.topic, message.payload)
+                continue
             try:
                 parts = parse_topic(message.topic)
             except ProtocolError:  # a topic we did not ask for

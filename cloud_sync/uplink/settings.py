@@ -42,10 +42,20 @@ class UplinkSettings(BaseModel):
     stock_min_interval_s: float = Field(default=900, ge=0)  # sooner when out / below reorder
     hmac_key_file: Path
     centre_public_key_file: Path | None = None  # None: every policy command is refused
+    #: The centre's public keys for distributed items (PEM files or directories; kid = file
+    #: name without .pub.pem): several, so keys can be rotated. Empty: centre_public_key_file.
+    centre_keys: list[Path] = Field(default_factory=list)
+    #: Take status lists, trust material, policies and notices from the centre.
+    distribution: bool = True
     clock_check: Literal["auto", "timedatectl", "trust", "distrust"] = "auto"
     clock_check_interval_s: float = Field(default=60, gt=0)
     client_id: str | None = None  # None: "ccg-<gateway_id>"
     software: str = "ccg-gateway/0.1"
+
+    def centre_key_paths(self) -> list[Path]:
+        if self.centre_keys:
+            return list(self.centre_keys)
+        return [self.centre_public_key_file] if self.centre_public_key_file is not None else []
 
     def password(self) -> str | None:
         if self.password_file is not None:

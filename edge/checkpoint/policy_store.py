@@ -49,6 +49,14 @@ class PolicyStore:
         write_policy_file(self.path, policy)
         self._set(policy, source)
 
+    def install(self, policy: Policy, source: str = "central") -> None:
+        """Put a policy already validated (and written, see :meth:`write`) in force."""
+        self._set(policy, source)
+
+    def write(self, policy: Policy) -> None:
+        """Write ``policy`` to the policy file (atomically), so a restart keeps it."""
+        write_policy_file(self.path, policy)
+
     def _set(self, policy: Policy, source: str) -> None:
         self.current, self.source = policy, source
         log.info("admission policy %s applied (from %s)", policy.version, source)

@@ -32,6 +32,7 @@ from edge.core.bus import Bus
 from edge.core.migrations import MigrationSet
 from edge.core.storage_health import StorageHealth
 from edge.core.store import Store
+from edge.distribution.build import build_appliers
 from edge.runtime.devices import DeviceRunner, build_runners
 from edge.runtime.metrics import (
     checkpoint_metrics,
@@ -103,6 +104,7 @@ class Gateway:
                 self.store,
                 self.bus,
                 apply_policy=self.checkpoint.apply_policy,
+                appliers=build_appliers(self.verifier, self.checkpoint.policy_store),
                 clock=clock,
             )
             if config.uplink is not None

@@ -9,6 +9,7 @@ recognise the format at all, so that a chain of verifiers can try the next one.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -53,6 +54,9 @@ class VerifierChain:
 
     def __len__(self) -> int:
         return len(self._verifiers)
+
+    def __iter__(self) -> Iterator[Verifier]:
+        return iter(self._verifiers)
 
     def verify(self, text: str, *, at: datetime) -> Verdict:
         for verifier in self._verifiers:

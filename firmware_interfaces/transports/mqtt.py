@@ -12,6 +12,11 @@ client made while the broker is down simply waits. When the link drops, every pu
 waiting for its PUBACK fails with :class:`MqttError`: the caller (the uplink's outbox) keeps the
 message and sends it again, so paho is told to forget its own copies.
 
+With ``manual_ack`` a received QoS 1 message is acknowledged only when its consumer says so
+(:meth:`MqttClient.ack`, after it has stored the message): a consumer that crashes before then
+gets it again from the broker when it reconnects to its persistent session. ``receive_maximum``
+(MQTT 5) caps how many such messages the broker sends before the first is acknowledged.
+
 The loop also runs the checkpoint's lanes, so no MQTT burst may hold it for long: reading the
 socket and handing out received messages both work in slices of about a millisecond, and yield
 to the loop between slices (a lane's scan is answered between two slices of shelf readings).
@@ -91,6 +96,8 @@ class MqttSettings:
     max_inflight: int = 1000
     session_expiry_s: int = 0  # MQTT 5 only; with clean_start=False keeps the session this long
     connect_timeout: float = 10.0
+    manual_ack: bool = False  # received QoS 1 messages are acknowledged by ack(), not at once
+    receive_maximum: int | None = None  # MQTT 5: unacknowledged messages the broker may send
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +106,8 @@ class Message:
     payload: bytes
     qos: int
     retain: bool
+    mid: int = 0  # the broker's message id, for ack()
+    connection: int = 0  # which connection it came on (an id means nothing on the next)
 
 
 def _ssl_context(tls: TlsSettings) -> ssl.SSLContext:
@@ -194,6 +203,7 @@ class MqttClient:
             protocol=paho.MQTTv5 if v5 else paho.MQTTv311,
             clean_session=None if v5 else s.clean_start,
             reconnect_on_failure=False,  # reconnects are ours, with jitter
+            manual_ack=s.manual_ack,
         )
         # Unlimited inside paho: the window is enforced here, because paho's own queue scans
         # every message in flight on each PUBACK once its limit is reached.
@@ -331,6 +341,8 @@ class MqttClient:
         if s.protocol == 5:
             props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             props.SessionExpiryInterval = s.session_expiry_s
+            if s.receive_maximum is not None:
+                props.ReceiveMaximum = s.receive_maximum
             rc = self._client.connect(
                 s.host, s.port, s.keepalive, clean_start=s.clean_start, properties=props
             )
@@ -477,7 +489,9 @@ class MqttClient:
 
     def _handle_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
         payload = msg.payload if isinstance(msg.payload, bytes) else bytes(msg.payload)
-        self._inbox.append(Message(msg.topic, payload, msg.qos, bool(msg.retain)))
+        self._inbox.append(
+            Message(msg.topic, payload, msg.qos, bool(msg.retain), msg.mid, self.connections)
+        )
         self._inbox_ready.set()
 
     # -- the API ---------------------------------------------------------------------------------
@@ -520,6 +534,27 @@ class MqttClient:
         future: asyncio.Future[None] = self._loop.create_future()
         self._suback[mid] = future
         await future
+
+    async def unsubscribe(self, topic_filter: str) -> None:
+        """Stop receiving ``topic_filter`` (now if connected, and it is not re-sent on
+        reconnect). Messages already received stay in the inbox."""
+        if self._filters.pop(topic_filter, None) is None or not self.connected.is_set():
+            return
+        self._client.unsubscribe(topic_filter)  # no need to wait for UNSUBACK
+
+    def ack(self, message: Message) -> bool:
+        """Acknowledge ``message`` to the broker (``manual_ack``; on the loop's thread).
+
+        False when the connection it came on is gone: the broker sends it again on the next
+        one (to a persistent session), so acknowledging it now could only be wrong, because
+        its id may belong to another message by then.
+        """
+        if not self.settings.manual_ack or message.qos == 0:
+            return True
+        if message.connection != self.connections or not self.connected.is_set():
+            return False
+        self._client.ack(message.mid, message.qos)
+        return True
 
     async def messages(self) -> AsyncIterator[Message]:
         """Every received message, in order of arrival."""

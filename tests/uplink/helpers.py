@@ -68,7 +68,7 @@ class Collector:
     def take(self, message: Message) -> None:
         self.raw.append(message)
         parts = parse_topic(message.topic)
-        if parts.kind == "cmd":
+        if parts.kind in ("cmd", "dist"):
             return
         env = decode(message.payload)
         if parts.kind == "birth":

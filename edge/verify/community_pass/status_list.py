@@ -48,7 +48,8 @@ class PassState(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class StatusSnapshot:
-    entries: Mapping[str, PassState]
+    #: pass id -> a PassState or its value (a list from the centre keeps plain shared strings)
+    entries: Mapping[str, str]
     issued_at: int | None = None  # epoch seconds, from the document
     issuer: str | None = None
     signed_by: str | None = None  # kid of the key that signed it, None when unsigned
@@ -162,7 +163,8 @@ class StatusList:
     def lookup(self, pass_id: str) -> PassState | None:
         """The state the list gives ``pass_id``, or None when the list does not name it."""
         self.check_for_changes()
-        return self._snapshot.entries.get(pass_id)
+        state = self._snapshot.entries.get(pass_id)
+        return None if state is None else PassState(state)
 
     def check_for_changes(self) -> None:
         """Reload if the file changed; cheap, and does I/O at most once per interval."""
@@ -210,6 +212,12 @@ class StatusList:
         if self._keyring is not None and current is not None and older:
             raise StatusListError(self.path, "older than the status list in force")
         self._snapshot = snapshot  # one reference swap: readers see old or new, never a mix
+
+    def install(self, snapshot: StatusSnapshot) -> None:
+        """Put ``snapshot`` in force at once, as it is, for a list already checked (the
+        centre's distribution verifies signature, order and form before it gets here)."""
+        with self._lock:
+            self._snapshot = snapshot
 
     def replace(self, mapping: Mapping[str, str]) -> None:
         """Put ``mapping`` (pass id -> state) in force at once. Raises :class:`StatusListError`.
