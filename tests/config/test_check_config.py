@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import secrets
 from pathlib import Path
 
 import pytest
@@ -126,6 +128,44 @@ def test_every_missing_file_is_reported_in_one_run(
         assert line is not None, f"{key} not reported:\n{err}"
         assert "does not exist" in line and how in line, line
     assert len(err.strip().splitlines()) == 5
+
+
+def test_the_example_names_its_four_files_at_once_and_passes_once_they_are_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newcomer's first try: copy the example, check it, make what it asks for, check again."""
+    cfg = tmp_path / "gateway.toml"
+    text = (CONFIG_DIR / "gateway.example.toml").read_text()
+    # The two absolute paths, under /var/lib, moved into the test's folder.
+    cfg.write_text(text.replace("/var/lib/edge-gateway", str(tmp_path / "var")))
+    (tmp_path / "policy.toml").write_text((CONFIG_DIR / "policy.toml").read_text())
+    assert main(["check-config", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    reported = [line.split(": ")[1] for line in err.strip().splitlines()]
+    assert sorted(reported) == [
+        "verifiers.community_pass.public_keys[0]",
+        "verifiers.community_pass.status_list",
+        "web.session_secret_file",
+        "web.users_file",
+    ]
+    # Each made as its message says.
+    assert main(["keygen", "--kid", "community-pass", "--out-dir", str(tmp_path / "keys")]) == 0
+    key = tmp_path / "keys" / "community-pass.key.pem"
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    out = str(tmp_path / "status-list.json")
+    assert main(["sign-status-list", str(empty), "--key", str(key), "--kid", "community-pass",
+                 "--out", out]) == 0  # fmt: skip
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
+    assert main(["hash-password"]) == 0
+    password_hash = capsys.readouterr().out.strip().splitlines()[-1]
+    (tmp_path / "users.toml").write_text(
+        f'[[users]]\nusername = "li"\nrole = "supervisor"\npassword_hash = "{password_hash}"\n'
+    )
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "session.key").write_text(secrets.token_hex(32))
+    assert main(["check-config", str(cfg)]) == 0, capsys.readouterr().err
+    assert f"{cfg}: OK" in capsys.readouterr().out
 
 
 def test_missing_files_lists_paths_at_any_depth(tmp_path: Path) -> None:
