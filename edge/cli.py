@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from edge.commands import register_all
 from edge.commands.version import version_line
+from firmware_interfaces.extras import MissingExtraError
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -42,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
     except KeyboardInterrupt:
         return 130
+    except MissingExtraError as exc:  # configured, but not installed: say what to install
+        print(f"edge-gateway {args.command}: {exc}", file=sys.stderr)
+        return 1
     return code
 
 

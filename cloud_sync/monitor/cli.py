@@ -20,8 +20,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cloud_sync.monitor import gateways_cli
+from cloud_sync.monitor import gateways_cli, users_cli
 from cloud_sync.monitor.errors import MonitorError
+from firmware_interfaces.extras import MissingExtraError
 
 log = logging.getLogger("cloud_sync.monitor")
 
@@ -132,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _broker_options(run)
     _db_option(run, "sqlite:///central-monitor.db")
+    users_cli.login_options(run)
     _http_option(run, f"127.0.0.1:{DEFAULT_HTTP_PORT}")
     run.add_argument(
         "--share-group",
@@ -181,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_option(dashboard, "sqlite:///central-monitor.db")
     _http_option(dashboard, f"127.0.0.1:{DEFAULT_HTTP_PORT}")
+    users_cli.login_options(dashboard)
 
     push = commands.add_parser(
         "push-policy",
@@ -216,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_option(push, None)
     gateways_cli.add_parser(commands, _db_option)
+    users_cli.add_parsers(commands)
     return parser
 
 
@@ -249,6 +253,7 @@ def _settings(args: argparse.Namespace) -> Any:
         values["topic_filter"] = args.topic
         values["session_expiry_s"] = args.session_expiry
         values["default_keepalive_s"] = args.default_keepalive
+    values |= users_cli.settings_values(args)
     return MonitorSettings(**values)
 
 
@@ -292,6 +297,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         parser.error(problems)
     try:
+        if args.command in users_cli.COMMANDS:
+            return users_cli.run(args)
+        if args.command in ("run", "dashboard") and args.http != "off":
+            users_cli.check_login(settings)  # before anything starts: no dashboard without it
         if args.command == "run":
             from cloud_sync.monitor import serve
 
@@ -304,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return gateways_cli.run(args)
         else:
             return _push_policy(args, settings)
-    except MonitorError as exc:
+    except (MonitorError, MissingExtraError) as exc:  # the latter: PostgreSQL, not installed
         print(f"central-monitor: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

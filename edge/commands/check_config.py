@@ -9,6 +9,7 @@ from pathlib import Path
 from edge.config import ConfigError
 from edge.config.files import load_config_checking_files
 from edge.runtime.assembly import check_everything
+from firmware_interfaces.extras import MissingExtraError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,6 +33,9 @@ def _run(args: argparse.Namespace) -> int:
         summary = check_everything(args.file)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return 1
+    except MissingExtraError as exc:  # e.g. a camera configured on a base install
+        print(f"{args.file}: {exc}", file=sys.stderr)
         return 1
     print(f"{args.file}: OK")
     for line in summary:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edge.storeroom import messages
 from edge.storeroom.alerts import Alert
@@ -17,13 +17,23 @@ from edge.storeroom.errors import InvalidInputError, SensorCommandError, Unknown
 from edge.storeroom.mqtt_link import ShelfRouter, default_client_factory, run_mqtt
 from edge.storeroom.settings import StoreroomSettings
 from firmware_interfaces.modbus.errors import DeviceCommandError
-from firmware_interfaces.modbus.poller import BusEmit, BusPoller, PolledDevice, SerialLine
+
+if TYPE_CHECKING:
+    from firmware_interfaces.modbus.poller import BusEmit, BusPoller
 
 COMMANDS = ("tare", "zero")
 
 
 def make_pollers(settings: StoreroomSettings, emit: BusEmit) -> dict[str, BusPoller]:
-    """One poller per bus that has devices on it, keyed by bus."""
+    """One poller per bus that has devices on it, keyed by bus.
+
+    pymodbus (the ``modbus`` extra) is imported only when there is a Modbus device: a
+    storeroom whose shelves are all on MQTT runs on the base install.
+    """
+    if not settings.climate and all(s.source != "modbus" for s in settings.shelves):
+        return {}
+    from firmware_interfaces.modbus.poller import BusPoller, PolledDevice, SerialLine
+
     pollers = {}
     for b in settings.buses:
         devices = [

@@ -5,4 +5,7 @@
 - :mod:`~firmware_interfaces.camera.capture`: ``CameraDevice(CameraSettings).run(emit)``;
 - :mod:`~firmware_interfaces.camera.simulator`: a video file of QR codes, a simulated camera;
 - :mod:`~firmware_interfaces.camera.command`: the ``decode-image`` CLI command.
+
+OpenCV, zxing-cpp and numpy come with the ``camera`` extra; without it, importing the decoder,
+the capture or the simulator raises :class:`~firmware_interfaces.extras.MissingExtraError`.
 """

@@ -29,13 +29,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import cv2
-
 from firmware_interfaces.camera.decoder import Decoder
 from firmware_interfaces.camera.errors import CameraSettingsError
 from firmware_interfaces.camera.tracker import CodeTracker
 from firmware_interfaces.events import CodeScanned, DeviceState, DeviceStateChanged, Emit
+from firmware_interfaces.extras import missing_extra
 from firmware_interfaces.transports.backoff import Backoff
+
+try:
+    import cv2
+except ModuleNotFoundError as exc:
+    raise missing_extra("camera", exc) from exc
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 """``decode-image``: the QR codes in image files, one JSON line a file.
 
-The ``edge-gateway`` CLI calls :func:`register` to add the subcommand.
+The ``edge-gateway`` CLI calls :func:`register` to add the subcommand; OpenCV and the decoder
+are imported only when it runs, so ``edge-gateway --help`` works without the camera extra.
 """
 
 from __future__ import annotations
@@ -9,12 +10,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cv2
-import numpy as np
-
-from firmware_interfaces.camera.decoder import Decoder
+if TYPE_CHECKING:
+    import numpy as np
 
 # Off the camera's real-time path there is time for every step, OpenCV's detector included.
 _DEFAULT_BUDGET_MS = 250.0
@@ -44,6 +43,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_decode_image(args: argparse.Namespace) -> int:
+    from firmware_interfaces.camera.decoder import Decoder
+
     decoder = Decoder()
     all_read = True
     for path in args.files:
@@ -71,6 +72,9 @@ def read_image(path: Path) -> tuple[np.ndarray | None, str]:
         return None, f"cannot read the file: {exc.strerror or exc}"
     if not data:
         return None, "the file is empty"
+    import cv2  # run_decode_image has imported the decoder: the camera extra is there
+    import numpy as np
+
     try:
         image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     except cv2.error:

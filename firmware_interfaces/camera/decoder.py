@@ -40,9 +40,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
-import numpy as np
-import zxingcpp
+from firmware_interfaces.extras import missing_extra
+
+try:
+    import cv2
+    import numpy as np
+    import zxingcpp
+except ModuleNotFoundError as exc:
+    raise missing_extra("camera", exc) from exc
 
 _QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 _MAX_UPSCALED_SIDE = 1600  # beyond this, upscaling costs more than the codes it would rescue

@@ -10,11 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import cv2
-import numpy as np
 import segno
 
 from firmware_interfaces.camera.errors import VideoWriteError
+from firmware_interfaces.extras import missing_extra
+
+try:
+    import cv2
+    import numpy as np
+except ModuleNotFoundError as exc:
+    raise missing_extra("camera", exc) from exc
 
 _BACKGROUND = 90  # a grey wall: the code's white quiet zone must stand out from it
 

@@ -2,5 +2,6 @@
 
 :mod:`.profiles` describes devices as data, :mod:`.registers` turns registers into events
 (sans-IO), :mod:`.poller` is the one async poller per RS-485 bus and :mod:`.simulator` is a
-pymodbus server that plays the devices for tests and the demo.
+pymodbus server that plays the devices for tests and the demo. Only those two need pymodbus
+(the ``modbus`` extra): a storeroom whose shelves are all on MQTT runs without it.
 """

@@ -18,13 +18,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymodbus.client import AsyncModbusSerialClient
-from pymodbus.exceptions import ConnectionException, ModbusException
-
 from firmware_interfaces.events import DeviceEvent, DeviceState, DeviceStateChanged, rejected
+from firmware_interfaces.extras import missing_extra
 from firmware_interfaces.modbus.errors import DeviceCommandError
 from firmware_interfaces.modbus.profiles import ClimateProfile, Table, WeightProfile
 from firmware_interfaces.modbus.registers import decode_climate, decode_weight, read_span
+
+try:
+    from pymodbus.client import AsyncModbusSerialClient
+    from pymodbus.exceptions import ConnectionException, ModbusException
+except ModuleNotFoundError as exc:
+    raise missing_extra("modbus", exc) from exc
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from pymodbus.constants import ExcCodes
-from pymodbus.server import ModbusSerialServer
-from pymodbus.simulator import DataType, SimData, SimDevice
-
+from firmware_interfaces.extras import missing_extra
 from firmware_interfaces.modbus.profiles import XY_MD02, ClimateProfile, WeightProfile
 from firmware_interfaces.modbus.registers import encode_field
+
+try:
+    from pymodbus.constants import ExcCodes
+    from pymodbus.server import ModbusSerialServer
+    from pymodbus.simulator import DataType, SimData, SimDevice
+except ModuleNotFoundError as exc:
+    raise missing_extra("modbus", exc) from exc
 
 _BLOCK = 64  # registers 0..63 on every simulated device
 

@@ -12,15 +12,19 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
-import psycopg.errors
-import psycopg.sql
-
 from cloud_sync.monitor.storage.backend import Cursor
 from cloud_sync.monitor.storage.dialect import VALUE_ERRORS, Dialect, Members, Types
 from cloud_sync.monitor.storage.schema import migrate
 from cloud_sync.schemas import MAX_COUNT
 from edge.core import migrations
+from firmware_interfaces.extras import missing_extra
+
+try:
+    import psycopg
+    import psycopg.errors
+    import psycopg.sql
+except ModuleNotFoundError as exc:
+    raise missing_extra("monitor", exc) from exc
 
 # The key edge.core.migrations.POSTGRES takes for each migrating transaction (and the monitors
 # before it took): held here for the whole adopt-then-migrate sequence, so that a monitor of
