@@ -50,8 +50,9 @@ async def collector(mosquitto: Mosquitto) -> AsyncIterator[Collector]:
 async def run_service() -> AsyncIterator[Callable[..., UplinkService]]:
     tasks: list[asyncio.Task[None]] = []
 
-    def start(settings: UplinkSettings, store: Store, bus: Bus | None = None,
-              **kwargs: Any) -> UplinkService:
+    def start(
+        settings: UplinkSettings, store: Store, bus: Bus | None = None, **kwargs: Any
+    ) -> UplinkService:
         service = UplinkService(settings, store, bus or Bus(), **kwargs)
         tasks.append(asyncio.create_task(service.run()))
         return service

@@ -27,18 +27,34 @@ def open_store(path: Path) -> Store:
     return Store(path, [CHECKPOINT_MIGRATIONS, MIGRATIONS], synchronous="NORMAL").open()
 
 
-def seed(db: sqlite_utils.Database, n: int, *, lanes: int = 3, start: float = T0,
-         span_s: float = 3600.0, seed_value: int = 1) -> None:
+def seed(
+    db: sqlite_utils.Database,
+    n: int,
+    *,
+    lanes: int = 3,
+    start: float = T0,
+    span_s: float = 3600.0,
+    seed_value: int = 1,
+) -> None:
     rng = random.Random(seed_value)
     rows = []
     for i in range(n):
         outcome = rng.choice(["ADMIT"] * 8 + ["DENY", "RECHECK"])
         rows.append(
-            (f"lane-{i % lanes}", start + rng.random() * span_s, outcome,
-             "fever 38.1 °C" if outcome == "DENY" else "ok",
-             rng.choice(["fever", "code-red"]) if outcome == "DENY" else "pass", "v1",
-             round(rng.uniform(35.5, 38.5), 1), "health-code", "green", 1,
-             f"resident-{rng.randrange(200)}", f"RAWCODE-{i}")
+            (
+                f"lane-{i % lanes}",
+                start + rng.random() * span_s,
+                outcome,
+                "fever 38.1 °C" if outcome == "DENY" else "ok",
+                rng.choice(["fever", "code-red"]) if outcome == "DENY" else "pass",
+                "v1",
+                round(rng.uniform(35.5, 38.5), 1),
+                "health-code",
+                "green",
+                1,
+                f"resident-{rng.randrange(200)}",
+                f"RAWCODE-{i}",
+            )
         )
     db.conn.executemany(
         "INSERT INTO screenings (lane, decided_at, outcome, reason, rule, policy_version,"
@@ -79,8 +95,12 @@ class Collector:
         ident = (env.gateway, env.stream, env.key)
         held = self.latest.get(ident)
         if held is None or env.rev > held["rev"]:
-            self.latest[ident] = {"rev": env.rev, "seq": env.seq, "body": env.body,
-                                  "clock_synced": env.clock_synced}
+            self.latest[ident] = {
+                "rev": env.rev,
+                "seq": env.seq,
+                "body": env.body,
+                "clock_synced": env.clock_synced,
+            }
 
     def lane_counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, Counter[str]] = {}
@@ -106,9 +126,15 @@ def collector_settings(broker: Mosquitto) -> MqttSettings:
     the broker queues those messages (and, when it runs with persistence, keeps the session and
     its queue across its own restart).
     """
-    return MqttSettings(host=broker.host, port=broker.port, client_id="collector",
-                        clean_start=False, session_expiry_s=3600,
-                        backoff_initial=0.1, backoff_max=0.5)
+    return MqttSettings(
+        host=broker.host,
+        port=broker.port,
+        client_id="collector",
+        clean_start=False,
+        session_expiry_s=3600,
+        backoff_initial=0.1,
+        backoff_max=0.5,
+    )
 
 
 @contextlib.asynccontextmanager

@@ -16,9 +16,16 @@ from tests.uplink.helpers import open_store  # noqa: E402
 
 async def main(db: Path, port: int, keydir: Path, now: float) -> None:
     settings = UplinkSettings(
-        gateway_id="gw-k", broker_host="127.0.0.1", broker_port=port, tls=False,
-        hmac_key_file=keydir / "hmac.key", clock_check="trust", window_settle_s=0,
-        backoff_initial_s=0.1, backoff_max_s=0.5, max_inflight=20,
+        gateway_id="gw-k",
+        broker_host="127.0.0.1",
+        broker_port=port,
+        tls=False,
+        hmac_key_file=keydir / "hmac.key",
+        clock_check="trust",
+        window_settle_s=0,
+        backoff_initial_s=0.1,
+        backoff_max_s=0.5,
+        max_inflight=20,
     )
     store = open_store(db)
     print("up", flush=True)

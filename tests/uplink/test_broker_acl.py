@@ -32,16 +32,25 @@ def make_passwd(directory: Path) -> Path:
 def secured(tmp_path: Path, mosquitto_factory: Callable[..., Mosquitto]) -> Mosquitto:
     passwd = make_passwd(tmp_path)
     extra = "\n".join(
-        [*readable_as_root_lines(), f"password_file {passwd}",
-         f"acl_file {REPO / 'config/mosquitto/acl.conf'}"]
+        [
+            *readable_as_root_lines(),
+            f"password_file {passwd}",
+            f"acl_file {REPO / 'config/mosquitto/acl.conf'}",
+        ]
     )
     return mosquitto_factory("secured", anonymous=False, extra=extra).start()
 
 
 def login(broker: Mosquitto, user: str | None, password: str | None = None) -> MqttSettings:
-    return MqttSettings(host=broker.host, port=broker.port, client_id=f"c-{user}", username=user,
-                        password=password if password is not None else USERS.get(user or ""),
-                        backoff_initial=0.1, backoff_max=0.5)
+    return MqttSettings(
+        host=broker.host,
+        port=broker.port,
+        client_id=f"c-{user}",
+        username=user,
+        password=password if password is not None else USERS.get(user or ""),
+        backoff_initial=0.1,
+        backoff_max=0.5,
+    )
 
 
 async def gather_into(client: MqttClient, into: list[Message]) -> None:
@@ -52,16 +61,19 @@ async def gather_into(client: MqttClient, into: list[Message]) -> None:
 async def test_gateways_are_confined_to_their_own_topics(secured: Mosquitto) -> None:
     centre_got: list[Message] = []
     a_got: list[Message] = []
-    async with MqttClient(login(secured, "central-monitor")) as centre, MqttClient(
-        login(secured, "gw-a")
-    ) as gw_a:
+    async with (
+        MqttClient(login(secured, "central-monitor")) as centre,
+        MqttClient(login(secured, "gw-a")) as gw_a,
+    ):
         await centre.wait_connected(10)
         await gw_a.wait_connected(10)
         await centre.subscribe("ccg/v1/#")
         await gw_a.subscribe("ccg/v1/gw-a/cmd/#")
         await gw_a.subscribe("ccg/v1/gw-b/cmd/#")  # accepted, but nothing may arrive
-        tasks = [asyncio.create_task(gather_into(centre, centre_got)),
-                 asyncio.create_task(gather_into(gw_a, a_got))]
+        tasks = [
+            asyncio.create_task(gather_into(centre, centre_got)),
+            asyncio.create_task(gather_into(gw_a, a_got)),
+        ]
 
         # A cannot publish as B: MQTT 5 PUBACK says "not authorized".
         with pytest.raises(MqttError) as refused:
@@ -107,16 +119,27 @@ async def test_uplink_over_tls_with_password_through_the_acl(
 
     pki = make_pki(tmp_path / "pki")
     passwd = make_passwd(tmp_path)
-    extra = "\n".join([tls_listener_lines(pki, require_certificate=False),
-                       f"password_file {passwd}",
-                       f"acl_file {REPO / 'config/mosquitto/acl.conf'}"])
+    extra = "\n".join(
+        [
+            tls_listener_lines(pki, require_certificate=False),
+            f"password_file {passwd}",
+            f"acl_file {REPO / 'config/mosquitto/acl.conf'}",
+        ]
+    )
     broker = mosquitto_factory("tls-acl", anonymous=False, extra=extra).start()
     (tmp_path / "gw-a.pw").write_text("pw-a\n")
     settings = UplinkSettings(
-        gateway_id="gw-a", broker_host="127.0.0.1", broker_port=broker.port, tls=True,
-        tls_ca_file=pki.ca_file, password_file=tmp_path / "gw-a.pw",
-        hmac_key_file=tmp_path / "hmac.key", clock_check="trust", window_settle_s=0,
-        backoff_initial_s=0.1, backoff_max_s=0.5,
+        gateway_id="gw-a",
+        broker_host="127.0.0.1",
+        broker_port=broker.port,
+        tls=True,
+        tls_ca_file=pki.ca_file,
+        password_file=tmp_path / "gw-a.pw",
+        hmac_key_file=tmp_path / "hmac.key",
+        clock_check="trust",
+        window_settle_s=0,
+        backoff_initial_s=0.1,
+        backoff_max_s=0.5,
     )
     store = open_store(tmp_path / "gw.db")
     store.write_sync(lambda db: seed(db, 300, lanes=2, span_s=1800))

@@ -26,8 +26,7 @@ RUNNER = Path(__file__).with_name("run_uplink.py")
 
 def start(db: Path, broker: Mosquitto, keydir: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, str(RUNNER), str(db), str(broker.port), str(keydir),
-         str(T0 + 3 * 86400)],
+        [sys.executable, str(RUNNER), str(db), str(broker.port), str(keydir), str(T0 + 3 * 86400)],
         stdout=subprocess.DEVNULL,
     )
 
@@ -64,7 +63,9 @@ async def test_sigkill_mid_drain_then_restart(
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 async def test_link_cut_for_a_long_backlog(
-    tmp_path: Path, mosquitto: Mosquitto, collector: Collector,
+    tmp_path: Path,
+    mosquitto: Mosquitto,
+    collector: Collector,
     run_service: Callable[..., UplinkService],
 ) -> None:
     link = await Link(mosquitto.port).start()
@@ -75,8 +76,9 @@ async def test_link_cut_for_a_long_backlog(
         service = run_service(settings, store, bus, clock=lambda: T0 + 3 * 86400)
         await wait_until(lambda: collector.births != [])
         link.cut()
-        await wait_until(lambda: service.client is not None
-                         and not service.client.connected.is_set())
+        await wait_until(
+            lambda: service.client is not None and not service.client.connected.is_set()
+        )
         store.write_sync(lambda db: seed(db, 6000, lanes=4, span_s=2 * 86400))
         for i in range(3):
             bus.publish(AlertChanged(f"a{i}", "out", "masks", "critical", "open", "out", T0))
@@ -88,8 +90,9 @@ async def test_link_cut_for_a_long_backlog(
         link.restore()
         expected = store.read_sync(gateway_counts)
         await wait_until(lambda: collector.lane_counts() == expected, 60)
-        after = [decode(m.payload).stream for m in collector.raw[seen_before:]
-                 if "/data/" in m.topic]
+        after = [
+            decode(m.payload).stream for m in collector.raw[seen_before:] if "/data/" in m.topic
+        ]
         # The alerts overtake the routine backlog.
         assert after[:3] == ["alert", "alert", "alert"]
         deadline = asyncio.get_running_loop().time() + 30

@@ -59,8 +59,13 @@ def test_a_newer_revision_replaces_in_place_and_keeps_its_seq(store: Store) -> N
 
 def test_alerts_are_never_replaced_and_drain_first(store: Store) -> None:
     put(store, [Outgoing("lane-window", "l/2026-01-01T00:00:00.000Z", {}, True)])
-    put(store, [Outgoing("alert", "a1", {"state": "open"}, True),
-                Outgoing("alert", "a1", {"state": "resolved"}, True)])
+    put(
+        store,
+        [
+            Outgoing("alert", "a1", {"state": "open"}, True),
+            Outgoing("alert", "a1", {"state": "resolved"}, True),
+        ],
+    )
     got = rows(store)
     assert [decode(r.payload).stream for r in got] == ["alert", "alert", "lane-window"]
     assert [decode(r.payload).seq for r in got[:2]] == [1, 2]
@@ -70,8 +75,11 @@ def test_a_full_outbox_evicts_oldest_windows_never_alerts(store: Store) -> None:
     store.write_sync(lambda db: seed(db, 300, lanes=1, span_s=30 * 300))
     hasher = PersonHasher(b"k" * 32)
     store.write_sync(lambda db: windows.scan(db, 300, since=0, doubt=False))
-    items = store.write_sync(lambda db: windows.flush(
-        db, now=T0 + 86400, window_s=300, settle_s=0, synced=True, hasher=hasher))
+    items = store.write_sync(
+        lambda db: windows.flush(
+            db, now=T0 + 86400, window_s=300, settle_s=0, synced=True, hasher=hasher
+        )
+    )
     assert len(items) == 30
     put(store, [Outgoing("alert", f"a{i}", {}, True) for i in range(5)], max_rows=10)
     evicted = put(store, items, max_rows=10)
@@ -81,15 +89,19 @@ def test_a_full_outbox_evicts_oldest_windows_never_alerts(store: Store) -> None:
     assert store.read_sync(outbox.depth).evicted_total == 25
     # Once there is room, evicted windows are computed again and sent.
     assert store.write_sync(lambda db: windows.requeue_evicted(db, 100)) == 25
-    again = store.write_sync(lambda db: windows.flush(
-        db, now=T0 + 86400, window_s=300, settle_s=0, synced=True, hasher=hasher))
+    again = store.write_sync(
+        lambda db: windows.flush(
+            db, now=T0 + 86400, window_s=300, settle_s=0, synced=True, hasher=hasher
+        )
+    )
     assert len(again) == 25
 
 
 def test_window_body_counts_decisions_in_force(store: Store) -> None:
     store.write_sync(lambda db: seed(db, 200, lanes=1, span_s=299))
-    body = store.read_sync(lambda db: windows.compute(db, "lane-0", T0, 300,
-                                                      PersonHasher(b"k" * 32)))
+    body = store.read_sync(
+        lambda db: windows.compute(db, "lane-0", T0, 300, PersonHasher(b"k" * 32))
+    )
     assert body["screenings"] == 200
     assert body["admitted"] + body["denied"] + body["rechecks"] == 200
     assert sum(body["temperature_histogram"].values()) == 200
@@ -114,23 +126,33 @@ def test_hmac_key_is_made_once_with_mode_0600(tmp_path: Path) -> None:
 
 
 def test_password_file_errors_name_the_key(tmp_path: Path) -> None:
-    settings = UplinkSettings(gateway_id="gw", broker_host="h", hmac_key_file=tmp_path / "k",
-                              password_file=tmp_path / "missing")
+    settings = UplinkSettings(
+        gateway_id="gw",
+        broker_host="h",
+        hmac_key_file=tmp_path / "k",
+        password_file=tmp_path / "missing",
+    )
     with pytest.raises(UplinkConfigError) as err:
         settings.mqtt()
     assert err.value.key == "password_file"
     (tmp_path / "pw").write_text("s3cret\n")
-    ok = UplinkSettings(gateway_id="gw", broker_host="h", hmac_key_file=tmp_path / "k",
-                        password_file=tmp_path / "pw").mqtt()
+    ok = UplinkSettings(
+        gateway_id="gw",
+        broker_host="h",
+        hmac_key_file=tmp_path / "k",
+        password_file=tmp_path / "pw",
+    ).mqtt()
     assert ok.username == "gw" and ok.password == "s3cret" and ok.tls is not None
 
 
 def _es256() -> tuple[bytes, bytes]:
     key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return private, public
 
 

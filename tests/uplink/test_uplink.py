@@ -33,7 +33,10 @@ async def drained(service: UplinkService, within: float = 20.0) -> None:
 
 
 async def test_windows_alerts_stock_and_health_arrive_without_personal_data(
-    tmp_path: Path, mosquitto: Mosquitto, store: Store, collector: Collector,
+    tmp_path: Path,
+    mosquitto: Mosquitto,
+    store: Store,
+    collector: Collector,
     run_service: Callable[..., UplinkService],
 ) -> None:
     store.write_sync(lambda db: seed(db, 600))
@@ -61,7 +64,10 @@ async def test_windows_alerts_stock_and_health_arrive_without_personal_data(
 
 
 async def test_late_override_resends_the_window_with_a_higher_rev(
-    tmp_path: Path, mosquitto: Mosquitto, store: Store, collector: Collector,
+    tmp_path: Path,
+    mosquitto: Mosquitto,
+    store: Store,
+    collector: Collector,
     run_service: Callable[..., UplinkService],
 ) -> None:
     store.write_sync(lambda db: seed(db, 100, lanes=1, span_s=290))
@@ -70,13 +76,18 @@ async def test_late_override_resends_the_window_with_a_higher_rev(
     await wait_until(lambda: len(collector.stream("lane-window")) == 1)
     first = next(iter(collector.stream("lane-window").values()))
     sid, before = store.read_sync(
-        lambda db: db.execute("SELECT id, outcome FROM screenings WHERE outcome = 'ADMIT'"
-                              " LIMIT 1").fetchone()
+        lambda db: db.execute(
+            "SELECT id, outcome FROM screenings WHERE outcome = 'ADMIT' LIMIT 1"
+        ).fetchone()
     )
-    store.write_sync(lambda db: record_override(
-        db, screening_id=sid, at=T0 + 800, user="sup", reason="x", before=before, after="DENY"))
-    bus.publish(DecisionOverridden(sid, "lane-0", T0 + 800, "sup", Outcome.ADMIT, Outcome.DENY,
-                                   "x"))
+    store.write_sync(
+        lambda db: record_override(
+            db, screening_id=sid, at=T0 + 800, user="sup", reason="x", before=before, after="DENY"
+        )
+    )
+    bus.publish(
+        DecisionOverridden(sid, "lane-0", T0 + 800, "sup", Outcome.ADMIT, Outcome.DENY, "x")
+    )
     await wait_until(lambda: next(iter(collector.stream("lane-window").values()))["rev"] > 1)
     second = next(iter(collector.stream("lane-window").values()))
     assert second["body"]["denied"] == first["body"]["denied"] + 1
@@ -88,7 +99,9 @@ async def test_late_override_resends_the_window_with_a_higher_rev(
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 async def test_broker_restart_and_a_small_outbox_lose_nothing(
-    tmp_path: Path, mosquitto_factory: Callable[..., Mosquitto], store: Store,
+    tmp_path: Path,
+    mosquitto_factory: Callable[..., Mosquitto],
+    store: Store,
     run_service: Callable[..., UplinkService],
 ) -> None:
     # The broker keeps sessions across its restart, like a production one: otherwise whatever it
@@ -112,8 +125,12 @@ async def test_broker_restart_and_a_small_outbox_lose_nothing(
 
 
 async def test_unsynchronised_clock_holds_windows_until_time_is_known(
-    tmp_path: Path, mosquitto: Mosquitto, store: Store, collector: Collector,
-    run_service: Callable[..., UplinkService], monkeypatch: object,
+    tmp_path: Path,
+    mosquitto: Mosquitto,
+    store: Store,
+    collector: Collector,
+    run_service: Callable[..., UplinkService],
+    monkeypatch: object,
 ) -> None:
     import cloud_sync.uplink.service as service_module
 
@@ -141,7 +158,10 @@ async def test_unsynchronised_clock_holds_windows_until_time_is_known(
 
 
 async def test_signed_policy_is_applied_and_forgeries_refused(
-    tmp_path: Path, mosquitto: Mosquitto, store: Store, collector: Collector,
+    tmp_path: Path,
+    mosquitto: Mosquitto,
+    store: Store,
+    collector: Collector,
     run_service: Callable[..., UplinkService],
 ) -> None:
     private, public = generate_keypair()
@@ -158,8 +178,9 @@ async def test_signed_policy_is_applied_and_forgeries_refused(
         good = sign_policy({"version": "7", "fever_c": 37.3}, private, "centre-1")
         await centre.publish("ccg/v1/gw-a/cmd/policy", good)
         await wait_until(lambda: applied == [{"version": "7", "fever_c": 37.3}])
-        await centre.publish("ccg/v1/gw-a/cmd/policy",
-                             sign_policy({"version": "8"}, other_private, "centre-1"))
+        await centre.publish(
+            "ccg/v1/gw-a/cmd/policy", sign_policy({"version": "8"}, other_private, "centre-1")
+        )
         await centre.publish("ccg/v1/gw-a/cmd/policy", b'{"version": "9"}')
         await centre.publish("ccg/v1/gw-a/cmd/policy", good)  # a replay: already in force
 
@@ -175,7 +196,10 @@ async def test_signed_policy_is_applied_and_forgeries_refused(
 
 
 async def test_router_reports_status(
-    tmp_path: Path, mosquitto: Mosquitto, store: Store, run_service: Callable[..., UplinkService],
+    tmp_path: Path,
+    mosquitto: Mosquitto,
+    store: Store,
+    run_service: Callable[..., UplinkService],
 ) -> None:
     import fastapi
     import httpx
