@@ -31,7 +31,13 @@ _COUNTERS = (
     ("batches", "write transactions", "batches"),
     ("storage_errors", "failed writes to the database (retried)", "storage_errors"),
     ("gateway_timeouts", "gateways marked offline for silence", "timed_out"),
-    ("messages_dropped", "messages dropped while too many waited for the database", "dropped"),
+    ("messages_dropped", "messages not taken while too many waited for the database", "dropped"),
+    ("messages_acknowledged", "messages acknowledged to the broker once stored", "acknowledged"),
+    (
+        "messages_ack_lost",
+        "messages stored after their connection was gone (the broker sends them again)",
+        "ack_lost",
+    ),
 )
 
 

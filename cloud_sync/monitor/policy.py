@@ -105,7 +105,9 @@ async def push_policy(
 ) -> CommandAck:
     if not GATEWAY_ID.match(gateway):
         raise PolicyPushError(f"{gateway!r} is not a gateway id ([A-Za-z0-9_-]{{1,64}})")
-    async with mqtt_subscriber(settings) as client:
+    # A short-lived client: no session left behind on the broker, nothing to acknowledge later.
+    once = settings.model_copy(update={"session_expiry_s": 0})
+    async with mqtt_subscriber(once, manual_ack=False) as client:
         try:
             await client.wait_connected(wait_s)
         except TimeoutError:

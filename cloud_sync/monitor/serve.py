@@ -13,6 +13,12 @@ from cloud_sync.monitor.settings import MonitorSettings
 
 log = logging.getLogger("cloud_sync.monitor")
 
+NO_CLIENT_ID = (
+    "no --client-id: unless the broker makes the login the client id (config/mosquitto does),"
+    " this start has a new session, and what the broker still held for the last one (messages"
+    " received but not yet stored) waits in that session until it expires"
+)
+
 
 def _http_server(settings: MonitorSettings, app: Any) -> Any:
     import uvicorn
@@ -79,6 +85,8 @@ async def run(settings: MonitorSettings, http: bool) -> None:
         settings.broker_port,
         "refused" if settings.unknown_gateways == "refuse" else "held apart",
     )
+    if not settings.client_id and settings.session_expiry_s > 0:
+        log.warning(NO_CLIENT_ID)
     try:
         async with mqtt_subscriber(settings) as client:
             ingest = asyncio.create_task(service.run(client), name="monitor")

@@ -4,6 +4,13 @@ Messages are appended to a pending list as they arrive (cheap, on the event loop
 thread takes everything pending, classifies it and stores it in one transaction. While it
 writes, the next batch accumulates, so the batch size follows the load by itself: one message
 per transaction when quiet, thousands under a burst.
+
+A message is acknowledged to the broker only after the transaction that stored it (or set it
+aside in ``rejected``) has committed, in the order the messages came: until then the broker
+holds it in the monitor's persistent session, so a monitor that crashes with messages in hand
+gets them again when it comes back. The broker sends at most ``max_pending`` (MQTT 5 Receive
+Maximum, at most 65,535) before the first is acknowledged, which is also the back-pressure
+while the database is slow or down.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from cloud_sync.monitor.errors import StorageError
 from cloud_sync.monitor.ingest import classify
@@ -28,7 +35,13 @@ from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings, TlsSet
 
 log = logging.getLogger(__name__)
 
-Pending = tuple[str, bytes, float]
+RECEIVE_MAXIMUM = 65_535  # MQTT 5's largest
+DROPPING = (
+    "%d messages wait for the database: new ones are not taken now (not acknowledged, so the"
+    " broker sends them again when this monitor reconnects)"
+)
+
+Pending = tuple[str, bytes, float, Any]  # topic, payload, received at, what to acknowledge
 
 
 class ReceivedMessage(Protocol):
@@ -49,6 +62,7 @@ class Subscriber(Protocol):
         self, topic: str, payload: bytes, qos: int = 1, retain: bool = False
     ) -> None: ...
     def messages(self) -> AsyncIterator[ReceivedMessage]: ...
+    def ack(self, message: Any) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -69,6 +83,8 @@ class IngestStats:
     storage_errors: int = 0
     timed_out: int = 0
     dropped: int = 0  # received while max_pending were already waiting for the database
+    acknowledged: int = 0  # acknowledged to the broker once stored
+    ack_lost: int = 0  # stored, but their connection was gone: the broker sends them again
     rejected: dict[str, int] = field(default_factory=dict)
     started_at: float = field(default_factory=time.time)
 
@@ -105,6 +121,7 @@ class MonitorService:
         self.stats = stats or IngestStats()
         self.clock = clock
         self.connected: asyncio.Event | None = None
+        self._subscriber: Subscriber | None = None
         self._pending: list[Pending] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -113,26 +130,30 @@ class MonitorService:
         self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="monitor-db")
 
     # -- intake -----------------------------------------------------------------------------
-    def feed(self, topic: str, payload: bytes) -> None:
-        """Queue one received message for storing (called on the event loop, never blocks)."""
+    def feed(self, topic: str, payload: bytes, message: Any = None) -> None:
+        """Queue one received message for storing (called on the event loop, never blocks).
+
+        ``message`` is what to acknowledge to the broker once it is stored (None: nothing).
+        """
         self.stats.received += 1
         if len(self._pending) >= self.settings.max_pending:
             if not self.stats.dropped:
                 waiting = len(self._pending)
-                log.error("%d messages wait for the database: dropping new ones", waiting)
+                log.error(DROPPING, waiting)
             self.stats.dropped += 1
             return
-        self._pending.append((topic, payload, self.clock()))
+        self._pending.append((topic, payload, self.clock(), message))
         self._idle.clear()
         if not self._wake.is_set():
             self._wake.set()
 
     async def consume(self, subscriber: Subscriber) -> None:
         self.connected = subscriber.connected
+        self._subscriber = subscriber
         await subscriber.subscribe(self.settings.subscription, qos=1)
         feed = self.feed
         async for message in subscriber.messages():
-            feed(message.topic, message.payload)
+            feed(message.topic, message.payload, message)
 
     async def drained(self) -> None:
         """Wait until everything fed so far is stored (tests, benchmark, clean shutdown)."""
@@ -140,7 +161,22 @@ class MonitorService:
 
     # -- writing ----------------------------------------------------------------------------
     def _store(self, batch: list[Pending]) -> ApplyResult:
-        return self.writer.apply([classify(topic, payload, at) for topic, payload, at in batch])
+        return self.writer.apply([classify(topic, payload, at) for topic, payload, at, _ in batch])
+
+    def _acknowledge(self, batch: list[Pending]) -> None:
+        """Tell the broker the batch is stored (on the loop's thread, after the commit)."""
+        subscriber = self._subscriber
+        if subscriber is None:
+            return
+        ack, done, lost = subscriber.ack, 0, 0
+        for pending in batch:
+            if pending[3] is not None:
+                if ack(pending[3]):
+                    done += 1
+                else:
+                    lost += 1
+        self.stats.acknowledged += done
+        self.stats.ack_lost += lost
 
     async def write_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -170,6 +206,7 @@ class MonitorService:
                     log.warning("storing messages again")
                     failing = False
                     backoff.reset()
+                self._acknowledge(batch)
                 self.stats.add(result)
                 self.stats.batches += 1
                 self.stats.last_batch_size = len(batch)
@@ -210,11 +247,13 @@ class MonitorService:
             self._flush_on_exit()
 
     def _flush_on_exit(self) -> None:
-        # Messages already acknowledged to the broker: store what is pending before leaving.
+        # Store what is pending before leaving, and acknowledge it while the link is still up
+        # (what is not acknowledged, the broker sends again to the next start).
         pending, self._pending = self._pending, []
         try:
             if pending:
                 self.stats.add(self._writer.submit(self._store, pending).result(timeout=30))
+                self._acknowledge(pending)
         except (StorageError, concurrent.futures.TimeoutError) as exc:
             log.error("%d received messages not stored at shutdown: %s", len(pending), exc)
         finally:
@@ -228,7 +267,8 @@ def client_id(settings: MonitorSettings) -> str:
     return settings.client_id or f"central-monitor-{uuid.uuid4().hex[:10]}"
 
 
-def mqtt_settings(settings: MonitorSettings) -> MqttSettings:
+def mqtt_settings(settings: MonitorSettings, *, manual_ack: bool = True) -> MqttSettings:
+    """How the monitor connects; ``manual_ack``: acknowledge what it receives once stored."""
     tls = None
     if settings.tls_ca_file is not None:
         tls = TlsSettings(
@@ -248,11 +288,15 @@ def mqtt_settings(settings: MonitorSettings) -> MqttSettings:
         protocol=5,  # shared subscriptions ($share/...) are MQTT 5
         clean_start=settings.session_expiry_s == 0,
         session_expiry_s=settings.session_expiry_s,
+        manual_ack=manual_ack,
+        receive_maximum=min(settings.max_pending, RECEIVE_MAXIMUM) if manual_ack else None,
     )
 
 
 @contextlib.asynccontextmanager
-async def mqtt_subscriber(settings: MonitorSettings) -> AsyncIterator[MqttClient]:
+async def mqtt_subscriber(
+    settings: MonitorSettings, *, manual_ack: bool = True
+) -> AsyncIterator[MqttClient]:
     """The project's MQTT client, configured from the monitor's settings."""
-    async with MqttClient(mqtt_settings(settings)) as client:
+    async with MqttClient(mqtt_settings(settings, manual_ack=manual_ack)) as client:
         yield client

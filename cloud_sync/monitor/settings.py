@@ -46,9 +46,10 @@ class MonitorSettings(BaseModel):
     # a year.
     max_keys_per_gateway: int = Field(1_000_000, ge=1)
     batch_max: int = Field(20_000, ge=1)
-    # Messages received but not yet stored, at most: while the database is down the broker
-    # keeps delivering (MQTT has no back-pressure here), and memory is finite.
-    max_pending: int = Field(1_000_000, ge=1)
+    # Messages received but not yet stored (so not yet acknowledged), at most: the broker
+    # sends no more before the first is acknowledged (MQTT 5 Receive Maximum, which stops at
+    # 65,535), so a slow or stopped database holds the rest in the broker, not in memory.
+    max_pending: int = Field(65_535, ge=1)
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=0, le=65535)
