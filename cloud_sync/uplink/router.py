@@ -17,11 +17,13 @@ def create_router(
 ) -> APIRouter:
     del require_supervisor  # nothing here changes state
     dependencies = [Depends(require_user)] if require_user is not None else []
-    router = APIRouter(dependencies=dependencies)
+    router = APIRouter(tags=["uplink"], dependencies=dependencies)
 
-    @router.get("/api/uplink")
+    @router.get("/api/uplink", summary="The link to the centre")
     async def uplink_status() -> dict[str, Any]:
-        """Connection, outbox depth/held/oldest age, in flight, sent, evicted, policy counters."""
+        """Whether the gateway is connected to the central broker, how many messages wait in
+        the outbox and how old the oldest is, how many are in flight, sent and dropped, and
+        what became of the policies the centre sent."""
         return (await service.status()).as_dict()
 
     return router

@@ -186,16 +186,41 @@ def metrics_access(*, public: bool, token: bytes | None) -> Callable[..., Any]:
 
 
 # -- the routes ---------------------------------------------------------------------------------
+# Field descriptions and examples are what /docs shows for each request body.
 class LoginIn(BaseModel):
+    """A username and password, as in the users file."""
+
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=MAX_USERNAME)
-    password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+    username: str = Field(
+        min_length=1,
+        max_length=MAX_USERNAME,
+        description="The account's name, as in the users file.",
+        examples=["li.wei"],
+    )
+    password: str = Field(
+        min_length=1,
+        max_length=MAX_PASSWORD,
+        description="The account's password.",
+        examples=["k7mp-qx3r-w9ta"],
+    )
 
 
 class PasswordIn(BaseModel):
+    """The password in use and the one to use from now on."""
+
     model_config = ConfigDict(extra="forbid")
-    current_password: str = Field(min_length=1, max_length=MAX_PASSWORD)
-    new_password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+    current_password: str = Field(
+        min_length=1,
+        max_length=MAX_PASSWORD,
+        description="The password in use now.",
+        examples=["k7mp-qx3r-w9ta"],
+    )
+    new_password: str = Field(
+        min_length=1,
+        max_length=MAX_PASSWORD,
+        description="The new password: at least 8 characters.",
+        examples=["gate-north-2026"],
+    )
 
 
 def _set_cookie(response: Response, auth: WebAuth, token: str) -> None:
@@ -217,12 +242,14 @@ def create_router(*, sessions_role: str) -> APIRouter:
     router = APIRouter(tags=["auth"])
     manager = require_role(sessions_role)
 
-    @router.post("/api/login")
+    @router.post("/api/login", summary="Log in")
     async def login(
         body: LoginIn, request: Request, response: Response, auth: AuthDep
     ) -> dict[str, Any]:
-        """Check a username and password; set the session cookie. The JSON also carries the
-        token, for API clients to send as ``Authorization: Bearer <token>``."""
+        """Check a username and password and start a session: the answer sets the session
+        cookie, and its JSON carries the same session as a token, which an API client sends
+        as the header "Authorization: Bearer TOKEN". Too many wrong tries are refused for a
+        while (429)."""
         try:
             done = await auth.authenticator.login(body.username, body.password, client_of(request))
         except TooManyAttemptsError as exc:
@@ -233,9 +260,9 @@ def create_router(*, sessions_role: str) -> APIRouter:
         _set_cookie(response, auth, token)
         return {**auth.describe(user), "token": token}
 
-    @router.post("/api/logout")
+    @router.post("/api/logout", summary="Log out")
     async def logout(request: Request, response: Response, auth: AuthDep) -> dict[str, bool]:
-        """End this session (the cookie's, or the bearer token's) at once, and forget the
+        """End this session (the cookie's, or the bearer token's) at once and remove the
         cookie. Copies of the token stop working too."""
         header = request.headers.get("authorization", "")
         scheme, _, credentials = header.partition(" ")
@@ -246,17 +273,19 @@ def create_router(*, sessions_role: str) -> APIRouter:
         response.delete_cookie(auth.cookie, path="/", httponly=True, samesite="strict")
         return {"ok": True}
 
-    @router.get("/api/me")
+    @router.get("/api/me", summary="Who is logged in")
     async def me(user: CurrentUser, auth: AuthDep) -> dict[str, Any]:
-        """Who is logged in (401 when nobody)."""
+        """The user name and role of whoever sends this request; 401 when nobody is logged
+        in."""
         return auth.describe(user)
 
-    @router.post("/api/password")
+    @router.post("/api/password", summary="Change your password")
     async def change_password(
         body: PasswordIn, request: Request, response: Response, login: CurrentLogin, auth: AuthDep
     ) -> dict[str, Any]:
-        """Change your own password (the current one is needed). Every session of yours
-        ends, on every device; this one goes on with a fresh token."""
+        """Change your own password; the current one is needed. Every other session of
+        yours ends, on every device; this one goes on with a new token (in the cookie and in
+        the answer). A new password that is too short is refused (400)."""
         try:
             token = await auth.authenticator.change_password(
                 login.user,
@@ -272,11 +301,12 @@ def create_router(*, sessions_role: str) -> APIRouter:
         _set_cookie(response, auth, token)
         return {**auth.describe(login.user), "token": token}
 
-    @router.get("/api/sessions")
+    @router.get("/api/sessions", summary="Who is logged in, everywhere")
     async def sessions(
         login: CurrentLogin, auth: AuthDep, user: Annotated[User, Depends(manager)]
     ) -> list[dict[str, Any]]:
-        """Who is logged in, from where, since when and until when (no tokens)."""
+        """Every open session: whose it is, the address it came from, when it started and
+        when it ends, and which one is yours. Tokens are never shown."""
         current = login.session.key if login.session is not None else None
         return [
             {
@@ -289,11 +319,12 @@ def create_router(*, sessions_role: str) -> APIRouter:
             for s in auth.authenticator.sessions.sessions()
         ]
 
-    @router.post("/api/sessions/end-all")
+    @router.post("/api/sessions/end-all", summary="Sign out everyone else")
     async def end_all(
         login: CurrentLogin, auth: AuthDep, user: Annotated[User, Depends(manager)]
     ) -> dict[str, int]:
-        """Sign out everyone else at once: every session but the caller's own ends."""
+        """End every session but your own, at once (a lost tablet, a password that got
+        out). Answers how many ended."""
         return {"ended": await auth.authenticator.end_everyone_else(login.session)}
 
     return router

@@ -143,9 +143,10 @@ def create_metrics_router(
     registry.register(collector)
     router = APIRouter(tags=["metrics"])
 
-    @router.get("/metrics", response_class=PlainTextResponse)
+    @router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
     async def metrics() -> PlainTextResponse:
-        """Prometheus metrics: screenings, device states, rejected input, outbox, stock."""
+        """Counts for Prometheus to scrape, in its text format: screenings by outcome,
+        device states, rejected input, the uplink's outbox, and stock."""
         extra: list[Metric] = []
         for provider in async_providers:
             extra.extend(await provider())

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -56,23 +56,39 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Field descriptions and examples are what /docs shows for each request body.
+_ITEM = "The item's key, as in the configuration's [[storeroom.items]]."
+_NOTE = "Anything worth keeping with the record (optional)."
+
+
 class OrderIn(_Body):
-    item: str = Field(max_length=100)
-    quantity: float = Field(gt=0)
-    alert_id: str | None = Field(default=None, max_length=200)
-    note: str = Field(default="", max_length=500)
+    """An order placed with the supplier."""
+
+    item: str = Field(max_length=100, description=_ITEM, examples=["masks"])
+    quantity: float = Field(gt=0, description="How many units were ordered.", examples=[20])
+    alert_id: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The low-stock alert this order answers, if any (optional).",
+        examples=[None],
+    )
+    note: str = Field(default="", max_length=500, description=_NOTE, examples=["supplier B"])
 
 
 class CountIn(_Body):
-    item: str = Field(max_length=100)
-    count: int = Field(ge=0)
-    note: str = Field(default="", max_length=500)
+    """A count made by hand."""
+
+    item: str = Field(max_length=100, description=_ITEM, examples=["masks"])
+    count: int = Field(ge=0, description="How many units are on the shelf now.", examples=[42])
+    note: str = Field(default="", max_length=500, description=_NOTE, examples=["weekly count"])
 
 
 class DeliveryIn(_Body):
-    item: str = Field(max_length=100)
-    quantity: float = Field(gt=0)
-    note: str = Field(default="", max_length=500)
+    """Goods received."""
+
+    item: str = Field(max_length=100, description=_ITEM, examples=["masks"])
+    quantity: float = Field(gt=0, description="How many units arrived.", examples=[20])
+    note: str = Field(default="", max_length=500, description=_NOTE, examples=["2 boxes short"])
 
 
 def _user_name(user: Any) -> str | None:
@@ -125,7 +141,10 @@ def create_router(
 ) -> APIRouter:
     # Every route, the page too, behind the gateway's login (a page asked for without one is
     # sent to the login, which brings the user back).
-    router = APIRouter(dependencies=[Depends(require_user)] if require_user is not None else [])
+    router = APIRouter(
+        tags=["storeroom"],
+        dependencies=[Depends(require_user)] if require_user is not None else [],
+    )
     # Typed dependency aliases, built per router because the auth callables are arguments.
     User = Annotated[str | None, Depends(_who(require_user))]  # noqa: N806
     Supervisor = Annotated[str | None, Depends(_who(require_supervisor or require_user))]  # noqa: N806
@@ -136,12 +155,17 @@ def create_router(
     async def page() -> HTMLResponse:
         return HTMLResponse(html, headers=headers)
 
-    @router.get("/api/storeroom/items")
+    @router.get("/api/storeroom/items", summary="Stock")
     async def items() -> list[dict[str, Any]]:
+        """Each item: how many are on hand and on order, how fast they are used, the days of
+        supply left, the reorder point, and its alert state."""
         return [_plain(v) for v in service.items()]
 
-    @router.get("/api/storeroom/items/{item}/trend")
-    async def trend(item: str, days: float = 7.0) -> dict[str, Any]:
+    @router.get("/api/storeroom/items/{item}/trend", summary="An item's stock over time")
+    async def trend(
+        item: str, days: float = Query(7.0, description="How many days back (at most 90).")
+    ) -> dict[str, Any]:
+        """The item's stock over the last days, as points of time and count, for a chart."""
         if not 0 < days <= 90:
             raise HTTPException(422, "days must be in (0, 90]")
         try:
@@ -150,25 +174,36 @@ def create_router(
             raise _http(exc) from exc
         return {"item": item, "now": service.clock(), "points": points}
 
-    @router.get("/api/storeroom/alerts")
-    async def alerts(history: bool = False, limit: int = 50) -> list[dict[str, Any]]:
+    @router.get("/api/storeroom/alerts", summary="Storeroom alerts")
+    async def alerts(
+        history: bool = Query(False, description="Also closed alerts, newest first."),
+        limit: int = Query(50, description="With history: at most this many (up to 500)."),
+    ) -> list[dict[str, Any]]:
+        """The open alerts (low, critical and out of stock, climate out of range, sensor
+        faults), or with history also those that are over."""
         if history:
             return [_plain(a) for a in await service.alert_history(min(max(limit, 1), 500))]
         return [_plain(a) for a in service.open_alerts()]
 
-    @router.get("/api/storeroom/sensors")
+    @router.get("/api/storeroom/sensors", summary="Shelves and climate sensors")
     async def sensors() -> list[dict[str, Any]]:
+        """Each shelf scale and climate sensor: its latest reading and whether it works, with
+        the reason when it does not."""
         return [_plain(s) for s in service.sensors()]
 
-    @router.post("/api/storeroom/alerts/{alert_id}/ack")
+    @router.post("/api/storeroom/alerts/{alert_id}/ack", summary="Acknowledge an alert")
     async def ack(alert_id: str, user: User) -> dict[str, Any]:
+        """Say that someone has seen the alert: it stops re-notifying, and stays open until
+        its cause is gone."""
         try:
             return _plain(await service.acknowledge(alert_id, user))
         except StoreroomError as exc:
             raise _http(exc) from exc
 
-    @router.post("/api/storeroom/orders")
+    @router.post("/api/storeroom/orders", summary="Record an order")
     async def order(body: OrderIn, user: User) -> dict[str, Any]:
+        """An order placed with the supplier: it counts toward the projected stock until it
+        is delivered. Answers the item as it is now."""
         try:
             view = await service.record_order(
                 body.item, body.quantity, user, alert_id=body.alert_id, note=body.note
@@ -177,23 +212,30 @@ def create_router(
             raise _http(exc) from exc
         return _plain(view)
 
-    @router.post("/api/storeroom/counts")
+    @router.post("/api/storeroom/counts", summary="Record a count")
     async def count(body: CountIn, user: User) -> dict[str, Any]:
+        """A count made by hand, taken as the truth; on a weighed shelf it also corrects how
+        the weight is turned into a count. Answers the item as it is now."""
         try:
             return _plain(await service.record_count(body.item, body.count, user, note=body.note))
         except StoreroomError as exc:
             raise _http(exc) from exc
 
-    @router.post("/api/storeroom/deliveries")
+    @router.post("/api/storeroom/deliveries", summary="Record a delivery")
     async def delivery(body: DeliveryIn, user: User) -> dict[str, Any]:
+        """Goods received: they settle open orders, and items counted by hand gain stock.
+        Answers the item as it is now."""
         try:
             view = await service.record_delivery(body.item, body.quantity, user, note=body.note)
         except StoreroomError as exc:
             raise _http(exc) from exc
         return _plain(view)
 
-    @router.post("/api/storeroom/shelves/{shelf}/{command}")
+    @router.post("/api/storeroom/shelves/{shelf}/{command}", summary="Tare or zero a shelf")
     async def shelf_command(shelf: str, command: str, user: Supervisor) -> dict[str, str]:
+        """Send a shelf's RS-485 scale its "tare" or "zero" command (supervisors only): what
+        is on the platform now counts as nothing from then on (tare with the empty container
+        on it, zero with the platform empty). 409 when the scale does not take it."""
         try:
             await service.shelf_command(shelf, command)
         except StoreroomError as exc:

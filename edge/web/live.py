@@ -112,15 +112,18 @@ def create_router() -> APIRouter:
 
     @router.get(
         "/api/live",
+        summary="Live events",
         response_class=StreamingResponse,
         responses={200: {"content": {"text/event-stream": {}}}},
     )
     async def live(
         request: Request, service: Service, settings: Settings, user: CurrentUser
     ) -> StreamingResponse:
-        """Server-sent events: a ``snapshot``, then every gateway event as JSON with its
-        ``type`` (ScreeningDecided, ScreeningPending, DecisionOverridden, DeviceStatus,
-        DeviceInputRejected, PolicyChanged, ...)."""
+        """What the staff page listens to, as server-sent events: first a snapshot of the
+        lanes and the recent screenings, then every event as it happens, each a JSON object
+        whose "type" says what it is (ScreeningDecided, ScreeningPending, DecisionOverridden,
+        DeviceStatus, DeviceInputRejected, PolicyChanged and others). A comment line is sent
+        now and then so that an idle connection stays open."""
         hub: LiveHub = request.app.state.live
         body = stream(
             service, hub, heartbeat_s=settings.heartbeat_s, limit=settings.snapshot_screenings

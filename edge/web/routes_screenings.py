@@ -18,10 +18,21 @@ MAX_REASON = 500  # the page's reason box says so too
 
 
 class OverrideIn(BaseModel):
+    """A supervisor's new decision for a screening, and why."""
+
     model_config = ConfigDict(extra="forbid")
     # Plain strings, checked below, so a wrong value gets a 400 in plain words.
-    outcome: str = Field(max_length=20)
-    reason: str = Field("", max_length=MAX_REASON)
+    outcome: str = Field(
+        max_length=20,
+        description=f"The decision from now on: one of {OUTCOMES} (any case).",
+        examples=["ADMIT"],
+    )
+    reason: str = Field(
+        "",
+        max_length=MAX_REASON,
+        description="Why, in words; it goes into the audit trail. An override needs one.",
+        examples=["re-measured at the desk: 36.8 °C"],
+    )
 
 
 def http_error(exc: ServiceError) -> HTTPException:
@@ -35,32 +46,37 @@ def http_error(exc: ServiceError) -> HTTPException:
 def create_router() -> APIRouter:
     router = APIRouter(tags=["screenings"])
 
-    @router.get("/api/screenings")
+    @router.get("/api/screenings", summary="Recent screenings")
     async def screenings(
         service: Service,
         user: CurrentUser,
-        lane: str | None = Query(None, max_length=100),
-        limit: int = Query(50, ge=1, le=500),
-        before_id: int | None = None,
+        lane: str | None = Query(None, max_length=100, description="Only this lane's."),
+        limit: int = Query(50, ge=1, le=500, description="At most this many."),
+        before_id: int | None = Query(
+            None, description="Only those older than this screening id: the next page back."
+        ),
     ) -> list[dict[str, Any]]:
-        """Screenings, newest first; page back with ``before_id``."""
+        """Screenings, newest first: when, which lane, the temperature, the code's verdict,
+        the decision and its reason, and any override. To page back, pass the id of the
+        oldest one shown as before_id."""
         rows = await service.list_screenings(lane=lane, limit=limit, before_id=before_id)
         return [plain(s) for s in rows]
 
-    @router.get("/api/screenings/{screening_id}")
+    @router.get("/api/screenings/{screening_id}", summary="One screening")
     async def screening(screening_id: int, service: Service, user: CurrentUser) -> dict[str, Any]:
-        """One screening (404 if there is none)."""
+        """One screening, as in the list; 404 when there is no screening with this id."""
         try:
             return plain(await service.get_screening(screening_id))
         except ServiceError as exc:
             raise http_error(exc) from None
 
-    @router.post("/api/screenings/{screening_id}/override")
+    @router.post("/api/screenings/{screening_id}/override", summary="Override a decision")
     async def override(
         screening_id: int, body: OverrideIn, service: Service, user: Supervisor
     ) -> dict[str, Any]:
-        """Change a decision (supervisors only); the override is audited with who, when,
-        why, and the outcome before and after."""
+        """Change a screening's decision (supervisors only). The override is kept in the
+        audit trail with who, when, why, and the decision before and after; the page shows
+        it at once."""
         try:
             outcome = Outcome(body.outcome.strip().upper())
         except ValueError:
@@ -75,11 +91,14 @@ def create_router() -> APIRouter:
             raise http_error(exc) from None
         return plain(view)
 
-    @router.get("/api/overrides")
+    @router.get("/api/overrides", summary="The override audit trail")
     async def overrides(
-        service: Service, user: CurrentUser, screening_id: int | None = None
+        service: Service,
+        user: CurrentUser,
+        screening_id: int | None = Query(None, description="Only this screening's overrides."),
     ) -> list[dict[str, Any]]:
-        """The override audit trail, newest first (optionally for one screening)."""
+        """Every override, newest first: the screening, who, when, why, and the decision
+        before and after."""
         return await service.overrides(screening_id)
 
     return router

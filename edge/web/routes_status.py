@@ -16,33 +16,38 @@ from edge.web.views import device_summary, plain
 def create_router() -> APIRouter:
     router = APIRouter(tags=["status"])
 
-    @router.get("/api/lanes")
+    @router.get("/api/lanes", summary="Lanes")
     async def lanes(service: Service, user: CurrentUser) -> list[dict[str, Any]]:
-        """Each lane with what it waits for and today's counts."""
+        """Each lane: its latest decision, what it is waiting for (a temperature or a code),
+        and today's counts."""
         return [plain(lane) for lane in service.lanes()]
 
-    @router.get("/api/devices")
+    @router.get("/api/devices", summary="Devices")
     async def devices(service: Service, user: CurrentUser) -> list[dict[str, Any]]:
-        """Each device: connected, silent, unplugged or starting, why, and rejected input."""
+        """Each thermometer and scanner: connected, silent, unplugged or starting, why, and
+        how much of its input was rejected, by reason."""
         return [plain(d) for d in service.devices()]
 
-    @router.get("/api/policy")
+    @router.get("/api/policy", summary="The admission policy")
     async def policy(service: Service, user: CurrentUser) -> dict[str, Any]:
-        """The admission policy in force, with its version."""
+        """The admission policy in force (fever threshold, what each code colour means, what
+        to do when a device is down), with its version."""
         return service.policy()
 
-    @router.post("/api/policy/reload")
+    @router.post("/api/policy/reload", summary="Reload the admission policy")
     async def reload_policy(service: Service, user: Supervisor) -> dict[str, Any]:
-        """Re-read the policy file (supervisors only); 400 names the bad key."""
+        """Read the policy file again and put it in force (supervisors only). A file with a
+        mistake is refused with 400, naming the key, and the policy in force stays."""
         try:
             return await service.reload_policy()
         except ServiceError as exc:
             raise http_error(exc) from None
 
-    @router.get("/healthz", tags=["health"])
+    @router.get("/healthz", tags=["health"], summary="Health check")
     async def healthz(service: Service, request: Request) -> dict[str, Any]:
-        """No login needed: the web app answers, how many devices are in each state, and
-        whether decisions are being recorded (from memory: no disk read)."""
+        """For monitoring; no login needed. Says "ok" or "degraded", how many devices are in
+        each state, whether decisions are being recorded, and how the storeroom and uplink
+        are. Answered from memory, without reading the disk."""
         devices = service.devices()
         storage = service.storage_status()
         summary = device_summary(devices)
