@@ -252,9 +252,12 @@ def test_the_camera_command_and_the_demo_say_what_to_install(
     ), demo.stderr
 
 
+MONITOR_ON_PG = ["--db", "postgresql://127.0.0.1:1/y", "--broker", "127.0.0.1:1"]
+
+
 def test_the_monitor_on_postgresql_says_what_to_install(base_env: dict[str, str]) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "cloud_sync.monitor.cli", "dashboard", "--db", "postgresql://x/y"],
+        [sys.executable, "-m", "cloud_sync.monitor.cli", "run", "--http", "off", *MONITOR_ON_PG],
         env=base_env,
         cwd=REPO,
         capture_output=True,
