@@ -136,3 +136,23 @@ def test_a_line_the_csv_module_cannot_read_is_a_problem_not_a_crash() -> None:
     with pytest.raises(StatusCsvError) as caught:
         parse_status_csv("p1,red\np2," + "x" * 200_000 + "\n")
     assert caught.value.problems[-1].startswith("line 2: not CSV")
+
+
+def test_issue_pass_names_the_pass_id_for_the_status_list(
+    tmp_path: Path, keys: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The id a status list needs is said when the pass is issued; revoking it then works."""
+    private, public = keys
+    argv = ["issue-pass", "--key", str(private), "--kid", KID, "--resident", "r-1"]
+    assert main([*argv, "--status", "green"]) == 0
+    captured = capsys.readouterr()
+    text = captured.out.strip()
+    assert text.startswith("CP1:") and "\n" not in text  # standard output: the pass alone
+    pass_id = captured.err.split("pass id ", 1)[1].split(":", 1)[0]
+    csv = tmp_path / "status.csv"
+    csv.write_text(f"pass_id,state\n{pass_id},revoked\n")
+    out = tmp_path / "status-list.json"
+    assert sign(capsys, csv, private, out)[0] == 0
+    keys_args = ["--pass-key", str(public), "--status-list", str(out)]
+    assert main(["verify-code", text, *keys_args]) == 1
+    assert '"reason": "code revoked"' in capsys.readouterr().out

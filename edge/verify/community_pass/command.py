@@ -15,6 +15,7 @@ from edge.verify.community_pass.errors import CommunityPassError
 from edge.verify.community_pass.issue import (
     QR_ERROR_LEVEL,
     issue_pass,
+    new_pass_id,
     sign_status_list,
     write_qr_png,
 )
@@ -22,7 +23,11 @@ from edge.verify.community_pass.keys import keygen, load_private_key
 from edge.verify.community_pass.status_csv import StatusCsvError, parse_status_csv
 from edge.verify.community_pass.status_list import PassState
 
-# What a person reads (sign-status-list), kept together.
+# What a person reads, kept together.
+ISSUED_ID_NOTE = (
+    "pass id {pass_id}: name it in the status list (sign-status-list) to change this pass's"
+    " colour or revoke it"
+)
 STATUS_LIST_HELP = "build and sign a status list (pass id -> colour) from a CSV file"
 STATUS_LIST_DESCRIPTION = (
     "Read a CSV of pass ids and states (pass_id,state; the header row is optional; states are"
@@ -117,6 +122,7 @@ def run_issue_pass(args: argparse.Namespace) -> int:
     if not 0 < args.days <= 3660:
         print("issue-pass: --days must be more than 0 and at most 3660", file=sys.stderr)
         return 2
+    pass_id = new_pass_id()
     try:
         text = issue_pass(
             load_private_key(args.key),
@@ -125,6 +131,7 @@ def run_issue_pass(args: argparse.Namespace) -> int:
             status=args.status,
             valid_for=timedelta(days=args.days),
             issuer=args.issuer or args.kid,
+            pass_id=pass_id,
         )
         if args.png is not None:
             write_qr_png(text, args.png)
@@ -137,6 +144,8 @@ def run_issue_pass(args: argparse.Namespace) -> int:
         print(f"issue-pass: {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 1
     print(text)
+    # On stderr: standard output stays the pass text alone, for scripts.
+    print(ISSUED_ID_NOTE.format(pass_id=pass_id), file=sys.stderr)
     return 0
 
 
