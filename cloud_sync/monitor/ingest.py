@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloud_sync import schemas
-from cloud_sync.protocol import Envelope, ProtocolError, decode, parse_topic
+from cloud_sync.protocol import Envelope, ProtocolError, TopicParts, decode, parse_topic
 
 SAMPLE_BYTES = 512
 
@@ -157,6 +157,17 @@ def _nonstandard_json(payload: bytes) -> str | None:
     return None
 
 
+_topics: dict[str, TopicParts] = {}  # a centre sees a few topics per gateway, again and again
+
+
+def _parsed(topic: str) -> TopicParts:
+    parts = parse_topic(topic)  # raises ProtocolError: a bad topic is never remembered
+    if len(_topics) > 100_000:
+        _topics.clear()
+    _topics[topic] = parts
+    return parts
+
+
 def classify(topic: str, payload: bytes, received_at: float) -> Ingested:
     """Say what one message is; bad input becomes :class:`Rejected`, never an exception.
 
@@ -164,7 +175,7 @@ def classify(topic: str, payload: bytes, received_at: float) -> Ingested:
     anything is stored.
     """
     try:
-        parts = parse_topic(topic)
+        parts = _topics.get(topic) or _parsed(topic)
         if parts.kind in ("cmd", "dist"):  # what the centre itself sends
             return Ignored(topic)
         envelope = decode(payload)

@@ -147,10 +147,13 @@ class MonitorService:
         if not self._wake.is_set():
             self._wake.set()
 
-    async def consume(self, subscriber: Subscriber) -> None:
+    async def consume(self, subscriber: Subscriber, *, subscribe: bool = True) -> None:
+        """Feed everything ``subscriber`` receives; ``subscribe=False``: its session has the
+        subscription already (the benchmark's)."""
         self.connected = subscriber.connected
         self._subscriber = subscriber
-        await subscriber.subscribe(self.settings.subscription, qos=1)
+        if subscribe:
+            await subscriber.subscribe(self.settings.subscription, qos=1)
         feed = self.feed
         async for message in subscriber.messages():
             feed(message.topic, message.payload, message)

@@ -99,9 +99,11 @@ def store_messages(
         ]
         cur.executemany(sql.insert_message, rows)
         inserted = max(cur.rowcount, 0)
-        # rev, seq, at, clock_synced, envelope, received_at; gateway, stream, key; rev
-        cur.executemany(sql.update_message, [(*r[3:], *r[:3], r[3]) for r in rows])
-        out.stored += inserted + max(cur.rowcount, 0)
+        out.stored += inserted
+        if inserted < len(rows):  # some keys were stored before: a higher revision replaces
+            # rev, seq, at, clock_synced, envelope, received_at; gateway, stream, key; rev
+            cur.executemany(sql.update_message, [(*r[3:], *r[:3], r[3]) for r in rows])
+            out.stored += max(cur.rowcount, 0)
         if inserted:
             cur.execute(sql.add_keys, (inserted, gateway))
     for gateway, count in sorted(out.refused.items()):
