@@ -54,6 +54,19 @@ class MonitorSettings(BaseModel):
     http_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=0, le=65535)
     dashboard_refresh_s: float = Field(5.0, gt=0)
+    # Who may see the dashboard and the REST API: a users file like the gateway's, with the
+    # roles viewer, officer and admin (central-monitor add-user). No file, no dashboard.
+    users_file: Path | None = None
+    # Logins (and changed passwords) kept in this SQLite file outlive a restart; without it
+    # they live in memory.
+    sessions_db: Path | None = None
+    session_max_age_s: float = Field(12 * 3600, gt=0)
+    cookie_secure: bool = False  # True when served behind HTTPS
+    max_body_bytes: int = Field(64 * 1024, ge=1024)  # larger request bodies are refused (413)
+    # /metrics: behind the login or the scrape token in metrics_token_file (Prometheus sends
+    # it as a bearer token), unless metrics_public.
+    metrics_public: bool = False
+    metrics_token_file: Path | None = None
 
     default_keepalive_s: float = Field(30.0, gt=0)  # for gateways whose birth did not say
     offline_factor: float = Field(1.5, gt=1)

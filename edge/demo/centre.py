@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
 import shutil
 import socket
 import sys
@@ -16,6 +17,12 @@ import urllib.request
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from edge.auth.accounts import Account, User, write_users
+from edge.auth.passwords import hash_password
+
+#: the dashboard's login the demo makes up (an admin: a visitor may try everything)
+CENTRE_USER = "centre"
 
 #: How long the monitor may take to store what it holds and stop before it is killed.
 STOP_TIMEOUT_S = 10.0
@@ -25,6 +32,8 @@ STOP_TIMEOUT_S = 10.0
 class Centre:
     broker_port: int
     dashboard: str
+    username: str
+    password: str
 
     def uplink_toml(self, gateway_id: str) -> str:
         # Short windows so that a newcomer sees the centre fill within a couple of minutes.
@@ -103,6 +112,9 @@ async def demo_centre(root: Path, dashboard_port: int) -> AsyncIterator[Centre |
     conf.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n"
     )
+    password = secrets.token_urlsafe(9)
+    users = root / "centre-users.toml"
+    write_users(users, [Account(User(CENTRE_USER, "admin"), hash_password(password))])
     procs: list[asyncio.subprocess.Process] = []
     try:
         procs.append(await asyncio.create_subprocess_exec(program, "-c", str(conf)))
@@ -120,11 +132,15 @@ async def demo_centre(root: Path, dashboard_port: int) -> AsyncIterator[Centre |
                     f"sqlite:///{root / 'centre.db'}",
                     "--http",
                     f"127.0.0.1:{dashboard_port}",
+                    "--users",
+                    str(users),
+                    "--sessions-db",
+                    str(root / "centre-sessions.db"),
                     stdout=log,
                     stderr=log,
                 )
             )
-        centre = Centre(port, f"http://127.0.0.1:{dashboard_port}/")
+        centre = Centre(port, f"http://127.0.0.1:{dashboard_port}/", CENTRE_USER, password)
         # Births are not retained: the monitor must be listening before the gateway connects.
         await _wait_until_listening(centre.dashboard + "healthz")
         yield centre

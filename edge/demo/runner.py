@@ -231,7 +231,10 @@ async def _run_demo(root: Path, opts: DemoOptions, say: Callable[[str], None]) -
             await wait_streaming(lanes)
             say(banner(ws, opts))
             if centre is not None:
-                say(f"  The district centre's dashboard: {centre.dashboard}\n")
+                say(
+                    f"  The district centre's dashboard: {centre.dashboard}\n"
+                    f"    log in as {centre.username}, password {centre.password}\n"
+                )
             elif opts.centre:
                 say("  (install mosquitto to see the central monitor too)\n")
             if room is not None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from tests.brokers import free_port
+from tests.monitor.logins import VIEWER, VIEWER_PASSWORD, users_file
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -27,6 +28,7 @@ class MonitorProcess:
         self.url = f"http://127.0.0.1:{self.http_port}"
         workdir.mkdir(parents=True, exist_ok=True)
         self.log = workdir / f"monitor-{self.http_port}.log"
+        self.users = users_file(workdir)  # the dashboard and its API need a login
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> MonitorProcess:
@@ -43,6 +45,8 @@ class MonitorProcess:
             self.db,
             "--http",
             f"127.0.0.1:{self.http_port}",
+            "--users",
+            str(self.users),
             *self.extra,
         ]
         with self.log.open("ab") as log:
@@ -66,7 +70,8 @@ class MonitorProcess:
             time.sleep(0.1)
 
     def get(self, path: str) -> httpx.Response:
-        return httpx.get(f"{self.url}{path}", timeout=30)
+        """A read as the viewer."""
+        return httpx.get(f"{self.url}{path}", auth=(VIEWER, VIEWER_PASSWORD), timeout=30)
 
     def kill(self) -> None:
         """kill -9: no clean shutdown, no flush, no DISCONNECT."""

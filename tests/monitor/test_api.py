@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -11,7 +12,6 @@ from cloud_sync.monitor.app import create_app
 from cloud_sync.monitor.cli import build_parser
 from cloud_sync.monitor.ingest import classify
 from cloud_sync.monitor.service import IngestStats
-from cloud_sync.monitor.settings import MonitorSettings
 from cloud_sync.monitor.storage import Storage
 from tests.monitor.helpers import (
     alert_body,
@@ -23,6 +23,7 @@ from tests.monitor.helpers import (
     stock_body,
     window,
 )
+from tests.monitor.logins import as_viewer, settings_with_users
 
 
 def fill(storage: Storage, stats: IngestStats) -> None:
@@ -53,15 +54,16 @@ def fill(storage: Storage, stats: IngestStats) -> None:
     stats.add(result)
 
 
-def client_for(storage: Storage) -> TestClient:
+def client_for(storage: Storage, folder: Path) -> TestClient:
     stats = IngestStats()
     fill(storage, stats)
-    app = create_app(MonitorSettings(), storage=storage, stats=stats, clock=lambda: 1010.0)
-    return TestClient(app)
+    settings = settings_with_users(folder)
+    app = create_app(settings, storage=storage, stats=stats, clock=lambda: 1010.0)
+    return TestClient(app, headers=as_viewer())
 
 
-def test_rest_api(storage: Storage) -> None:
-    with client_for(storage) as client:
+def test_rest_api(storage: Storage, tmp_path: Path) -> None:
+    with client_for(storage, tmp_path) as client:
         gateways = {g["gateway"]: g for g in client.get("/api/gateways").json()}
         assert gateways["gw-a"]["online"] is True and gateways["gw-a"]["community"] == "Riverside"
         assert gateways["gw-a"]["outbox_depth"] == 3 and gateways["gw-a"]["last_seen_age_s"] == 10
@@ -119,8 +121,8 @@ def test_rest_api(storage: Storage) -> None:
         assert summary["instance"]["rejected"] == {"malformed": 1}
 
 
-def test_metrics_and_health(storage: Storage) -> None:
-    with client_for(storage) as client:
+def test_metrics_and_health(storage: Storage, tmp_path: Path) -> None:
+    with client_for(storage, tmp_path) as client:
         response = client.get("/metrics")
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/plain")
@@ -137,16 +139,16 @@ def test_metrics_and_health(storage: Storage) -> None:
         assert "__REFRESH_MS__" not in page.text
 
 
-def test_database_down_is_503_not_a_crash(storage: Storage) -> None:
-    with client_for(storage) as client:
+def test_database_down_is_503_not_a_crash(storage: Storage, tmp_path: Path) -> None:
+    with client_for(storage, tmp_path) as client:
         storage.close()
         assert client.get("/healthz").status_code == 503
         assert client.get("/api/gateways").status_code == 503
         assert "ccg_monitor_database_up 0.0" in client.get("/metrics").text
 
 
-def test_every_route_and_command_is_documented() -> None:
-    app = create_app(MonitorSettings(db="sqlite:///unused.db"), storage=None)
+def test_every_route_and_command_is_documented(tmp_path: Path) -> None:
+    app = create_app(settings_with_users(tmp_path, db="sqlite:///unused.db"), storage=None)
     for route in app.routes:
         if isinstance(route, APIRoute):
             assert route.description.strip(), f"{route.path} has no description"

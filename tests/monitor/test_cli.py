@@ -15,6 +15,7 @@ import pytest
 from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings
 from tests.brokers import Mosquitto, free_port
 from tests.monitor.helpers import birth, data, wait_until
+from tests.monitor.logins import VIEWER, VIEWER_PASSWORD, users_file
 
 
 @pytest.fixture
@@ -36,6 +37,8 @@ def monitor_process(
             f"sqlite:///{tmp_path / 'c.db'}",
             "--http",
             f"127.0.0.1:{port}",
+            "--users",
+            str(users_file(tmp_path)),
             "--default-keepalive",
             "30",
         ],
@@ -67,7 +70,7 @@ async def test_run_ingests_serves_and_stops_cleanly(
         await client.publish(*data("gw-cli", "stock", body={"item": "masks", "on_hand": 9}))
         await client.publish("ccg/v1/gw-cli/data/stock", b"not json")
 
-    async with httpx.AsyncClient(base_url=url) as http:
+    async with httpx.AsyncClient(base_url=url, auth=(VIEWER, VIEWER_PASSWORD)) as http:
 
         async def stored() -> bool:
             return len((await http.get("/api/stock")).json()) == 1

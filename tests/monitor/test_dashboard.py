@@ -12,11 +12,11 @@ import uvicorn
 
 from cloud_sync.monitor.app import create_app
 from cloud_sync.monitor.ingest import classify
-from cloud_sync.monitor.settings import MonitorSettings
 from cloud_sync.monitor.storage import open_storage
 from tests.brokers import free_port, wait_for_port
 from tests.browser import launch, requires_chromium
 from tests.monitor.helpers import alert_body, birth, data, death, register, stock_body, window
+from tests.monitor.logins import VIEWER, VIEWER_PASSWORD, settings_with_users
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,7 +50,7 @@ def monitor_url(tmp_path: Path) -> Iterator[str]:
         ),
     ]
     storage.writer.apply([classify(topic, payload, now) for topic, payload in messages])
-    settings = MonitorSettings(http_port=free_port(), dashboard_refresh_s=0.5)
+    settings = settings_with_users(tmp_path, http_port=free_port(), dashboard_refresh_s=0.5)
     app = create_app(settings, storage=storage)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=settings.http_port, log_level="warning")
@@ -73,7 +73,10 @@ def test_dashboard_shows_the_fleet_on_a_phone(monitor_url: str) -> None:
             page = browser.new_page(viewport={"width": 390, "height": 844})
             requests: list[str] = []
             page.on("request", lambda request: requests.append(request.url))
-            page.goto(monitor_url)
+            page.goto(monitor_url)  # not logged in: the login form first
+            page.fill("#username", VIEWER)
+            page.fill("#password", VIEWER_PASSWORD)
+            page.click("#login-form button[type=submit]")
             expect(page.locator("body[data-loaded='1']")).to_have_count(1, timeout=15_000)
 
             offline = page.locator("tr[data-gateway='gw-hilltop']")

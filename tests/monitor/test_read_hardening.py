@@ -11,14 +11,15 @@ and every read route still answers, and counts outside 0..MAX_COUNT are not summ
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from cloud_sync.monitor.app import create_app
-from cloud_sync.monitor.settings import MonitorSettings
 from cloud_sync.monitor.storage import Storage
 from tests.monitor.helpers import window_body
+from tests.monitor.logins import as_viewer, settings_with_users
 
 T0 = "2026-11-29T01:00:00Z"
 BIG = 2**63 - 1
@@ -87,7 +88,9 @@ def store_legacy_rows(storage: Storage) -> None:
         )
 
 
-def test_rows_stored_before_bodies_were_checked_never_fail_a_read(storage: Storage) -> None:
+def test_rows_stored_before_bodies_were_checked_never_fail_a_read(
+    storage: Storage, tmp_path: Path
+) -> None:
     store_legacy_rows(storage)
     q = storage.queries
     [window] = [r for r in q.screenings() if r["window_start"] == T0]
@@ -105,8 +108,8 @@ def test_rows_stored_before_bodies_were_checked_never_fail_a_read(storage: Stora
     assert q.alerts(open_only=False)[0]["severity"] == "3"
     assert q.devices()[0]["state"] == "{'x': 1}"
 
-    app = create_app(MonitorSettings(), storage=storage, clock=lambda: 200.0)
-    with TestClient(app) as client:
+    app = create_app(settings_with_users(tmp_path), storage=storage, clock=lambda: 200.0)
+    with TestClient(app, headers=as_viewer()) as client:
         for route in (
             "/api/summary",
             "/api/gateways",
