@@ -21,7 +21,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from cloud_sync.monitor import gateways_cli, users_cli
-from cloud_sync.monitor.errors import MonitorError
+from cloud_sync.monitor.distribution import cli as distribution_cli
+from cloud_sync.monitor.errors import MonitorError, PolicyPushError
 from firmware_interfaces.extras import MissingExtraError
 
 log = logging.getLogger("cloud_sync.monitor")
@@ -188,8 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     push = commands.add_parser(
         "push-policy",
         help="send a gateway a signed admission policy and show its ack",
-        description="Sign an admission policy with the centre's private key, publish it to "
-        "ccg/v1/<gateway>/cmd/policy and wait for the gateway's answer on ack/policy. "
+        description="Sign an admission policy with the centre's private key, publish it for "
+        "the scope gateway:<gateway> (see 'publish policy'; retained, so an offline gateway "
+        "gets it when it comes back) and wait for the gateway's acknowledgement. With --db it "
+        "is recorded and audited, and the running monitor keeps it on the broker. "
         "Exit status: 0 applied, 1 refused by the gateway, 3 no answer or an error.",
     )
     _broker_options(push)
@@ -215,10 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument(
         "--retain",
         action="store_true",
-        help="retain the command so an offline gateway gets it when it reconnects",
+        help="kept for compatibility: a policy is always retained now",
     )
     _db_option(push, None)
     gateways_cli.add_parser(commands, _db_option)
+    distribution_cli.add_parsers(commands, _db_option)
     users_cli.add_parsers(commands)
     return parser
 
@@ -258,29 +262,29 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def _push_policy(args: argparse.Namespace, settings: Any) -> int:
-    from cloud_sync.monitor.policy import accepted, load_policy, push_policy, sign
-    from cloud_sync.monitor.storage import open_storage
+    from cloud_sync.monitor.distribution.publisher import PublishError, Signer
+    from cloud_sync.monitor.distribution.push import push_policy
 
-    policy = load_policy(args.policy)
-    payload = sign(policy, args.key, args.kid or args.key.stem, args.gateway)
-    ack = asyncio.run(
-        push_policy(settings, args.gateway, payload, wait_s=args.timeout, retain=args.retain)
+    try:
+        signer = Signer.from_file(args.key, args.kid)
+    except PublishError as exc:
+        raise PolicyPushError(str(exc)) from None
+    answer = asyncio.run(
+        push_policy(settings, args.gateway, args.policy, signer, wait_s=args.timeout, db=args.db)
     )
-    if args.db:
-        storage = open_storage(args.db)
-        try:
-            storage.writer.apply([ack])
-        finally:
-            storage.close()
-    ok = accepted(ack)
     print(
         json.dumps(
-            {"gateway": args.gateway, "accepted": ok, "ack": ack.envelope.body},
+            {
+                "gateway": args.gateway,
+                "accepted": answer.accepted,
+                "version": answer.version,
+                "ack": answer.ack,
+            },
             indent=2,
             ensure_ascii=False,
         )
     )
-    return EXIT_OK if ok else EXIT_REFUSED
+    return EXIT_OK if answer.accepted else EXIT_REFUSED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -311,6 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(serve.dashboard(settings))
         elif args.command == "gateways":
             return gateways_cli.run(args)
+        elif args.command == "publish":
+            return distribution_cli.run_publish(args)
+        elif args.command == "heard":
+            return distribution_cli.run_heard(args)
         else:
             return _push_policy(args, settings)
     except (MonitorError, MissingExtraError) as exc:  # the latter: PostgreSQL, not installed

@@ -66,6 +66,7 @@ async def _stop(task: asyncio.Task[Any]) -> None:
 
 async def run(settings: MonitorSettings, http: bool) -> None:
     from cloud_sync.monitor.app import create_app
+    from cloud_sync.monitor.distribution.sender import attach as distribution_sender
     from cloud_sync.monitor.service import IngestStats, MonitorService, mqtt_subscriber
     from cloud_sync.monitor.storage import open_storage
 
@@ -90,6 +91,9 @@ async def run(settings: MonitorSettings, http: bool) -> None:
     try:
         async with mqtt_subscriber(settings) as client:
             ingest = asyncio.create_task(service.run(client), name="monitor")
+            # What the centre distributes is kept on the broker by this monitor.
+            sender = distribution_sender(storage, client)
+            sending = asyncio.create_task(sender.run(), name="distribution-sender")
             server = serving = None
             if http:
                 app = create_app(
@@ -102,8 +106,9 @@ async def run(settings: MonitorSettings, http: bool) -> None:
                 serving = asyncio.create_task(server.serve(), name="http")
                 log.info("dashboard on http://%s:%d/", settings.http_host, settings.http_port)
             try:
-                await _until_signalled(ingest, *([serving] if serving else []))
+                await _until_signalled(ingest, sending, *([serving] if serving else []))
             finally:
+                await _stop(sending)
                 if server is not None and serving is not None:
                     server.should_exit = True
                     with contextlib.suppress(asyncio.CancelledError):

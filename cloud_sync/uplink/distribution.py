@@ -287,8 +287,11 @@ class Receiver:
 
     async def _take(self, stream: StreamState, item: Item) -> None:
         if item.version == stream.held:
+            # A repeat (QoS 1, a retained head on reconnect, a centre asking again): nothing
+            # changes, but the centre is told again what is held.
             self.stats.duplicates += 1
-            return  # a repeat (QoS 1, a retained head on reconnect): nothing changes
+            await self._confirm(stream)
+            return
         if item.version < stream.held:
             raise ItemRefusedError(
                 Refusal.OLDER, OLDER.format(version=item.version, held=stream.held)
@@ -446,6 +449,12 @@ class Receiver:
             return False
         self._sent()
         return True
+
+    async def _confirm(self, stream: StreamState) -> None:
+        stream.unsent = True
+        with contextlib.suppress(Exception):  # else tick() sends it when the storage is back
+            await self.store.write(lambda db: self._outgoing(db, [stream]))
+            self._sent()
 
     def _outgoing(self, db: sqlite_utils.Database, streams: list[StreamState]) -> None:
         synced = self._synced()

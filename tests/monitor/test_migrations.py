@@ -119,6 +119,10 @@ class Legacy:
         return self._run([sql])
 
 
+#: The centre's distribution tables (their own migration set, applied with the monitor's).
+DISTRIBUTION = "distribution:0001_streams_and_publications"
+
+
 @pytest.fixture
 def legacy(store_url: str) -> Legacy:
     return Legacy(store_url)
@@ -131,7 +135,10 @@ def test_a_database_of_the_previous_release_is_adopted_not_migrated_again(
     storage = open_storage(store_url)
     try:
         assert storage.adopted == ["0001_initial", "0002_heartbeat_interval"]
-        assert storage.migrated == ["monitor:0003_registry_and_key_counts"]  # new in this one
+        assert storage.migrated == [  # new in this one
+            "monitor:0003_registry_and_key_counts",
+            DISTRIBUTION,
+        ]
         row = storage.queries.message("gw-old", "stock", "masks")
         assert row is not None and row["rev"] == 4 and row["body"]["on_hand"] == 12
         [gw] = storage.queries.gateways(now=300.0)
@@ -168,6 +175,7 @@ def test_a_database_one_step_behind_gets_only_the_missing_step(
         assert storage.migrated == [
             "monitor:0002_heartbeat_interval",
             "monitor:0003_registry_and_key_counts",
+            DISTRIBUTION,
         ]
         [gw] = storage.queries.gateways(now=300.0)
         assert gw["heartbeat_s"] is None and gw["claimed_community"] == "Riverside"
@@ -183,6 +191,7 @@ def test_a_new_database_is_migrated_by_the_shared_runner(store_url: str) -> None
             "monitor:0001_initial",
             "monitor:0002_heartbeat_interval",
             "monitor:0003_registry_and_key_counts",
+            DISTRIBUTION,
         ]
     finally:
         storage.close()
@@ -214,9 +223,13 @@ def test_monitors_starting_together_on_one_postgres_migrate_once(
     try:
         assert errors == []
         applied = sorted(step for storage in opened for step in storage.migrated)
-        expected = ["monitor:0002_heartbeat_interval", "monitor:0003_registry_and_key_counts"]
+        expected = [
+            DISTRIBUTION,
+            "monitor:0002_heartbeat_interval",
+            "monitor:0003_registry_and_key_counts",
+        ]
         if not previous_release:
-            expected = ["monitor:0001_initial", *expected]
+            expected = [DISTRIBUTION, "monitor:0001_initial", *expected[1:]]
         assert applied == expected  # each step by exactly one of the four
     finally:
         for storage in opened:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import subprocess
 import sys
 import textwrap
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +16,11 @@ from cloud_sync.monitor.cli import main
 from cloud_sync.monitor.service import MonitorService, mqtt_subscriber
 from cloud_sync.monitor.settings import MonitorSettings
 from cloud_sync.monitor.storage import Storage, open_storage
-from cloud_sync.policy_signing import generate_keypair, load_public_key, verify_policy
-from cloud_sync.protocol import Envelope, ack_topic, command_topic, data_topic
+from cloud_sync.policy_signing import generate_keypair
+from cloud_sync.protocol import data_topic
 from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings
 from tests.brokers import Mosquitto
-from tests.monitor.helpers import AT, envelope, wait_until
+from tests.monitor.helpers import envelope, wait_until
 
 GATEWAY = textwrap.dedent(
     """
@@ -171,92 +169,6 @@ def keys(tmp_path: Path) -> Iterator[tuple[Path, Path, Path]]:
     for path, pem in zip(paths, (private, public, other), strict=True):
         path.write_bytes(pem)
     yield paths
-
-
-def gateway_answering_policies(
-    port: int, public_pem: bytes, ready: threading.Event, stop: threading.Event
-) -> None:
-    """A stand-in for the gateway's half: check the signature, answer on ack/policy."""
-    import hashlib
-
-    from cloud_sync.policy_signing import PolicySignatureError
-
-    key = load_public_key(public_pem)
-
-    async def run() -> None:
-        async with MqttClient(MqttSettings(port=port, client_id="gw-p")) as client:
-            await client.wait_connected(10)
-            await client.subscribe(command_topic("gw-p", "policy"))
-            ready.set()
-            seq = 0
-            async for message in client.messages():
-                seq += 1
-                digest = hashlib.sha256(message.payload).hexdigest()
-                # The body the uplink sends (cloud_sync/uplink/service.py, _ack).
-                body: dict[str, object] = {"command": "policy", "digest": digest}
-                try:
-                    signed = verify_policy(message.payload, key)
-                    body |= {"ok": True, "status": "applied", "reason": ""}
-                    body |= {"kid": signed.kid, "version": signed.policy.get("version")}
-                except PolicySignatureError as exc:
-                    body |= {"ok": False, "status": "refused", "reason": exc.reason}
-                ack = Envelope("gw-p", "ack", digest[:16], 1, seq, AT, True, body)
-                await client.publish(ack_topic("gw-p", "policy"), ack.encode())
-                if stop.is_set():
-                    return
-
-    asyncio.run(run())
-
-
-@pytest.mark.slow
-def test_push_policy_shows_the_ack_and_records_it(
-    mosquitto: Mosquitto,
-    tmp_path: Path,
-    keys: tuple[Path, Path, Path],
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    private, public, impostor = keys
-    policy = tmp_path / "fever.json"
-    policy.write_text(json.dumps({"fever_threshold_c": 37.5, "version": "v7"}))
-    ready, stop = threading.Event(), threading.Event()
-    gateway = threading.Thread(
-        target=gateway_answering_policies,
-        args=(mosquitto.port, public.read_bytes(), ready, stop),
-        daemon=True,
-    )
-    gateway.start()
-    assert ready.wait(20)
-    db = f"sqlite:///{tmp_path / 'centre.db'}"
-    common = [
-        "push-policy",
-        "--broker",
-        f"127.0.0.1:{mosquitto.port}",
-        "--gateway",
-        "gw-p",
-        "--policy",
-        str(policy),
-        "--timeout",
-        "20",
-        "--db",
-        db,
-    ]
-
-    assert main([*common, "--key", str(private)]) == 0
-    shown = json.loads(capsys.readouterr().out)
-    assert shown["accepted"] is True
-    assert shown["ack"]["version"] == "v7"
-
-    stop.set()
-    assert main([*common, "--key", str(impostor)]) == 1  # badly signed: refused and reported
-    shown = json.loads(capsys.readouterr().out)
-    assert shown["accepted"] is False and shown["ack"]["reason"] == "bad signature"
-    gateway.join(10)
-
-    storage = open_storage(db)
-    try:
-        assert [a["body"]["status"] for a in storage.queries.acks()] == ["refused", "applied"]
-    finally:
-        storage.close()
 
 
 def test_push_policy_without_an_answer_says_so(

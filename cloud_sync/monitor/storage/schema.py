@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from cloud_sync.monitor.distribution.schema import migration_set as distribution_set
 from cloud_sync.monitor.storage.dialect import Dialect, Types
 from edge.core import migrations
 from edge.core.migrations import Executor, MigrationSet, apply_migrations
@@ -143,7 +144,8 @@ def migrate(conn: Executor, dialect: Dialect) -> tuple[list[str], list[str]]:
     applied.
     """
     adopted = _adopt_legacy(conn, dialect.runner, dialect.legacy_exists)
-    applied = apply_migrations(conn, [migration_set(dialect.types)], dialect=dialect.runner)
+    sets = [migration_set(dialect.types), distribution_set(dialect.types)]
+    applied = apply_migrations(conn, sets, dialect=dialect.runner)
     return adopted, applied
 
 
