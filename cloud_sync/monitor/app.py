@@ -24,6 +24,7 @@ from cloud_sync.monitor.auth import (
     require_users,
     sessions_store,
 )
+from cloud_sync.monitor.distribution.api import create_router as distribution_router
 from cloud_sync.monitor.errors import StorageError
 from cloud_sync.monitor.metrics import make_registry, render
 from cloud_sync.monitor.service import IngestStats
@@ -240,6 +241,8 @@ def create_app(
     ) -> list[Row]:
         """Command acknowledgements (policy pushes) from gateways, newest first."""
         return queries.acks(gateway=gateway, limit=limit)
+
+    app.include_router(distribution_router(require_viewer=auth_web.require_user))
 
     @app.get("/metrics", response_class=Response, dependencies=[Depends(metrics_guard)])
     def metrics(request: Request) -> Response:

@@ -169,3 +169,46 @@ async def test_push_policy_is_a_policy_publication_for_one_gateway(
         str(policy), "--key", str(key), "--timeout", "1",
     )  # fmt: skip
     assert code == 3 and "no acknowledgement from gw-none" in err
+
+
+async def test_the_api_shows_who_has_heard_to_a_viewer(
+    world: World,
+    centre: tuple[Centre, Path, str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from cloud_sync.monitor.app import create_app
+    from tests.monitor.logins import as_viewer, settings_with_users
+
+    _process, key, db = centre
+    gate = world.gate("gw-a")
+    await cli(capsys, "gateways", "add", "gw-a", "--community", "willow-court", "--db", db)
+    await cli(capsys, "gateways", "add", "gw-z", "--community", "willow-court", "--db", db)
+    await gate.start()
+    code, out, _ = await cli(
+        capsys, "publish", "notice", "--scope", "community:willow-court", "--title", "Masks",
+        "--key", str(key), "--db", db, "--wait", "5", "--json",
+    )  # fmt: skip
+    assert code == 1  # gw-z was never seen
+    published = json.loads(out)
+    app = create_app(settings_with_users(tmp_path, db=db))
+    with TestClient(app) as client:
+        assert client.get("/api/distribution/publications").status_code == 401
+        rows = client.get("/api/distribution/publications", headers=as_viewer()).json()
+        assert [(r["kind"], r["heard"], r["audience"]) for r in rows] == [("notice", 1, 2)]
+        one = client.get(
+            f"/api/distribution/publications/{published['publication']}", headers=as_viewer()
+        ).json()
+        assert [w["gateway"] for w in one["waiting"]] == ["gw-z"]
+        assert one["waiting"][0]["why"] == "never seen by this centre"
+        assert [h["gateway"] for h in one["heard_by"]] == ["gw-a"]
+        missing = client.get("/api/distribution/publications/999", headers=as_viewer())
+        assert missing.status_code == 404
+        notices = client.get("/api/distribution/notices", headers=as_viewer()).json()
+        assert [(n["title"], n["unread_at"]) for n in notices] == [("Masks", ["gw-a", "gw-z"])]
+        streams = client.get("/api/distribution/streams", headers=as_viewer()).json()
+        assert streams[0]["sent"] is True
+        fleet = client.get("/api/distribution/gateways", headers=as_viewer()).json()
+        assert {g["gateway"]: g["lags"] for g in fleet} == {"gw-a": False, "gw-z": True}
