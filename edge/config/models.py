@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cloud_sync.uplink.settings import UplinkSettings
 from edge.checkpoint.settings import CheckpointSettings, DeviceSpec, Identifier
+from edge.community.settings import CommunitySettings
 from edge.storeroom.settings import StoreroomSettings
 from edge.verify.community_pass.settings import CommunityPassSettings
 from edge.verify.dcc.settings import DccSettings
@@ -99,6 +100,8 @@ class GatewayConfig(Section):
     verifiers: VerifiersSection = VerifiersSection()
     storeroom: StoreroomSettings | None = None
     uplink: UplinkSettings | None = None
+    #: households, passes, visitors, manual registrations, duty and the daily report
+    community: CommunitySettings | None = None
 
     @model_validator(mode="after")
     def _references_resolve(self) -> GatewayConfig:

@@ -13,7 +13,9 @@ and recorded when the storage is back, and the page says so meanwhile).
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 class Outcome(enum.StrEnum):
@@ -139,6 +141,27 @@ class PolicyChanged:
     at: float
 
 
+@dataclass(frozen=True, slots=True)
+class LaneStaffing:
+    """Whether a lane has staff signed in, and whether its devices are working."""
+
+    lane: str
+    direction: str  # "in", "out", "both"
+    staffed: bool
+    active: bool
+    staff: int  # how many are signed in
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class DailyFigures:
+    """A day's counts at the gates (no personal data): the daily report for the centre."""
+
+    day: str  # the gateway's local date, "2026-11-30"
+    figures: Mapping[str, Any]
+    at: float
+
+
 GatewayEvent = (
     ScreeningPending
     | ScreeningDecided
@@ -151,4 +174,6 @@ GatewayEvent = (
     | AlertChanged
     | StockChanged
     | PolicyChanged
+    | LaneStaffing
+    | DailyFigures
 )
