@@ -56,7 +56,8 @@ INTERNAL_ERROR = "internal error: the server's log says more"
 # -- body limit ---------------------------------------------------------------------------------
 class BodyTooLargeError(HTTPException):
     def __init__(self, limit: int) -> None:
-        super().__init__(413, TOO_LARGE.format(limit=limit))
+        # Close the connection: otherwise the server goes on reading (and dropping) the rest.
+        super().__init__(413, TOO_LARGE.format(limit=limit), headers={"Connection": "close"})
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
