@@ -6,10 +6,19 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from cloud_sync.uplink.errors import UplinkConfigError
 from firmware_interfaces.transports.mqtt import MqttSettings, TlsSettings
+
+USERNAME_NOT_GATEWAY = (
+    "the broker user name must be the gateway id ({gateway!r}): the central broker lets a login"
+    " write only under ccg/v1/<login>/ (leave username out to use the gateway id)"
+)
+CLIENT_ID_NOT_LOGIN = (
+    "the MQTT client id must be the broker login ({login!r}): the central broker makes the login"
+    " the client id, so that no gateway can take over another's session (leave client_id out)"
+)
 
 
 class UplinkSettings(BaseModel):
@@ -49,13 +58,31 @@ class UplinkSettings(BaseModel):
     distribution: bool = True
     clock_check: Literal["auto", "timedatectl", "trust", "distrust"] = "auto"
     clock_check_interval_s: float = Field(default=60, gt=0)
-    client_id: str | None = None  # None: "ccg-<gateway_id>"
+    # None: the login. The central broker makes the login the client id (config/mosquitto:
+    # use_username_as_clientid), so that no gateway can take over another's session.
+    client_id: str | None = None
     software: str = "ccg-gateway/0.1"
 
     def centre_key_paths(self) -> list[Path]:
         if self.centre_keys:
             return list(self.centre_keys)
         return [self.centre_public_key_file] if self.centre_public_key_file is not None else []
+
+    @field_validator("username")
+    @classmethod
+    def _username_is_the_gateway_id(cls, value: str | None, info: ValidationInfo) -> str | None:
+        gateway = info.data.get("gateway_id")
+        if value is not None and gateway is not None and value != gateway:
+            raise ValueError(USERNAME_NOT_GATEWAY.format(gateway=gateway))
+        return value
+
+    @field_validator("client_id")
+    @classmethod
+    def _client_id_is_the_login(cls, value: str | None, info: ValidationInfo) -> str | None:
+        login = info.data.get("username") or info.data.get("gateway_id")
+        if value is not None and login is not None and value != login:
+            raise ValueError(CLIENT_ID_NOT_LOGIN.format(login=login))
+        return value
 
     def password(self) -> str | None:
         if self.password_file is not None:
@@ -88,7 +115,7 @@ class UplinkSettings(BaseModel):
         return MqttSettings(
             host=self.broker_host,
             port=self.broker_port,
-            client_id=self.client_id or f"ccg-{self.gateway_id}",
+            client_id=self.client_id or self.gateway_id,
             username=username,
             password=password,
             tls=tls,
