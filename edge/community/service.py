@@ -91,6 +91,7 @@ class CommunityService:
         self.lane_active: LaneActive = lambda lane: False
         self._staffing: dict[str, tuple[bool, bool]] = {}
         self._pending: set[asyncio.Task[Any]] = set()
+        self.loaded = False  # the registry, exits and shifts are in memory
 
     # -- start and background -------------------------------------------------------------------
     async def start(self) -> None:
@@ -100,7 +101,12 @@ class CommunityService:
         def load(db: sqlite_utils.Database) -> tuple[Registry, list[Any], list[duty.Shift]]:
             return load_registry(db), load_exits(db, now - KEEP_EXITS_S), duty.open_shifts(db)
 
-        reg, exits, shifts = await self.store.read(load)
+        try:
+            reg, exits, shifts = await self.store.read(load)
+        except Exception as exc:  # the storage is failing: household rules wait for it
+            log.error("household registry not loaded (retried every %g s): %s", _TICK_S, exc)
+            return
+        self.loaded = True
         self._install(reg)
         self.ledger.load(exits)
         self.roster.load(shifts)
@@ -121,6 +127,8 @@ class CommunityService:
         try:
             while True:
                 now = self.clock()
+                if not self.loaded:
+                    await self.start()
                 await self._reload_if_changed()
                 self.check_lanes(now)
                 while (event := subscription.get_nowait()) is not None:
