@@ -12,7 +12,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,9 @@ from cloud_sync.uplink import create_router as uplink_router
 from edge.auth.persistence import MIGRATIONS as AUTH_MIGRATIONS
 from edge.checkpoint.checkpoint import Checkpoint
 from edge.checkpoint.schema import MIGRATIONS as CHECKPOINT_MIGRATIONS
+from edge.community.schema import MIGRATIONS as COMMUNITY_MIGRATIONS
+from edge.community.service import CommunityService
+from edge.community.web import create_router as community_router
 from edge.config import ConfigError, GatewayConfig, load_config
 from edge.config.loader import load_policy_file
 from edge.config.models import MqttDeviceConfig
@@ -74,13 +77,16 @@ class Gateway:
         self.policy = load_policy_file(config.checkpoint.policy_file)
         self.bus = Bus()
         self.supervisor = Supervisor(clock)
-        self.verifier = build_verifiers(config, source)
         self.store = Store(
             config.db_path,
             self.migrations(),
             synchronous=config.storage.synchronous,
             retry_s=config.storage.retry_s,
             clock=clock,
+        )
+        self.community = self._community()
+        self.verifier = build_verifiers(
+            config, source, [self.community.visitor_verifier] if self.community else []
         )
         self.checkpoint = Checkpoint(
             config.checkpoint,
@@ -91,7 +97,10 @@ class Gateway:
             self.bus,
             retention_days=config.storage.retention_days,
             clock=clock,
+            people=self.community,
         )
+        if self.community is not None:
+            self._wire_community(self.community)
         self.runners: list[DeviceRunner] = build_runners(config.devices, source)
         self.storeroom: StoreroomService | None = None
         if config.storeroom is not None:
@@ -128,6 +137,33 @@ class Gateway:
     def web_port(self) -> int | None:
         return self.web.port
 
+    def _community(self) -> CommunityService | None:
+        config = self.config
+        if config.community is None:
+            return None
+        return CommunityService(
+            config.community,
+            self.store,
+            self.bus,
+            lanes={lane.id: lane.direction for lane in config.checkpoint.lanes},
+            data_dir=config.gateway.data_dir,
+            gateway_id=config.gateway.id,
+            policy=lambda: self.checkpoint.current_policy,
+            retention_days=config.storage.retention_days,
+            clock=self.clock,
+        )
+
+    def _wire_community(self, community: CommunityService) -> None:
+        """The registry decides manual registrations through the lanes, and a lane counts as
+        working (for the unstaffed-lane alert) while one of its devices is connected."""
+        community.decide_manual = self.checkpoint.lane_desk.manual
+        board = self.checkpoint.device_board
+
+        def active(lane: str) -> bool:
+            return any(d.lane == lane and d.state == "connected" for d in board.views())
+
+        community.lane_active = active
+
     def metrics_router(self) -> APIRouter:
         cp = self.checkpoint
         providers = [checkpoint_metrics(cp.records.counts, cp.device_board)]
@@ -144,10 +180,14 @@ class Gateway:
             routers.append(storeroom_router(self.storeroom, require_user, require_supervisor))
         if self.uplink is not None:
             routers.append(uplink_router(self.uplink, require_user, require_supervisor))
+        if self.community is not None:
+            routers.append(community_router(self.community, require_user, require_supervisor))
         return routers
 
     def migrations(self) -> list[MigrationSet[sqlite_utils.Database]]:
         sets = [CHECKPOINT_MIGRATIONS, AUTH_MIGRATIONS]
+        if self.config.community is not None:
+            sets.append(COMMUNITY_MIGRATIONS)
         if self.config.storeroom is not None:
             from edge.storeroom.migrations import MIGRATIONS as STOREROOM_MIGRATIONS
 
@@ -171,6 +211,8 @@ class Gateway:
         self.store.start()
         try:
             await self.checkpoint.start()
+            if self.community is not None:
+                await self.community.start()  # the registry in memory before any decision
             async with asyncio.TaskGroup() as tasks:
                 for name, coro in self._tasks():
                     tasks.create_task(coro, name=name)
@@ -185,6 +227,8 @@ class Gateway:
                     ready.set()
         finally:
             await self.checkpoint.shutdown()
+            if self.community is not None:
+                await self.community.drain()
             self.checkpoint.flush_rejected()
             self.store.close()
 
@@ -199,6 +243,8 @@ class Gateway:
             tasks.append(("storeroom", self.supervisor.run("storeroom", self.storeroom.run)))
         if self.uplink is not None:
             tasks.append(("uplink", self.supervisor.run("uplink", self.uplink.run)))
+        if self.community is not None:
+            tasks.append(("community", self.supervisor.run("community", self.community.run)))
         mqtt_devices = [d for d in self.config.devices if isinstance(d, MqttDeviceConfig)]
         if mqtt_devices:
             tasks.append(
@@ -213,10 +259,13 @@ class Gateway:
         return tasks
 
 
-def build_verifiers(config: GatewayConfig, source: Path) -> VerifierChain:
+def build_verifiers(
+    config: GatewayConfig, source: Path, extra: Sequence[Verifier] = ()
+) -> VerifierChain:
     """Load every configured verifier's keys once; a key file that will not load is a
-    configuration error naming the file and the key, not a gateway that admits nobody."""
-    verifiers: list[Verifier] = []
+    configuration error naming the file and the key, not a gateway that admits nobody.
+    ``extra``: verifiers of the gateway's own making (its visitor passes)."""
+    verifiers: list[Verifier] = list(extra)
     section = config.verifiers
     if section.community_pass is not None:
         try:
