@@ -17,7 +17,7 @@ import inspect
 import logging
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,7 @@ from cloud_sync.uplink.clock import clock_synced
 from cloud_sync.uplink.distribution import Receiver
 from cloud_sync.uplink.drain import Drainer
 from cloud_sync.uplink.errors import UplinkConfigError
+from cloud_sync.uplink.feeds import Feed, pull
 from cloud_sync.uplink.outbox import ACK_STREAM, PRIORITY, Outgoing, iso
 from cloud_sync.uplink.privacy import PersonHasher, load_or_create_key
 from cloud_sync.uplink.settings import UplinkSettings
@@ -106,6 +107,7 @@ class UplinkService:
         *,
         apply_policy: ApplyPolicy | None = None,
         appliers: Mapping[Kind, Applier] | None = None,
+        feeds: Sequence[Feed] = (),
         clock: Callable[[], float] = time.time,
         mqtt_settings: MqttSettings | None = None,  # tests: a broker without TLS
     ) -> None:
@@ -114,6 +116,7 @@ class UplinkService:
         self.bus = bus
         self.apply_policy = apply_policy
         self.appliers = dict(appliers or {})
+        self.feeds = list(feeds)
         self.receiver: Receiver | None = None
         self.clock = clock
         self._mqtt_settings = mqtt_settings
@@ -368,7 +371,7 @@ class UplinkService:
         """Find new screenings, recompute ended dirty windows, enqueue what changed."""
         s = self.settings
         assert self._hasher is not None
-        hasher, synced = self._hasher, self.synced
+        hasher, synced, feeds = self._hasher, self.synced, self.feeds
 
         def step(db: sqlite_utils.Database) -> tuple[int, list[Outgoing]]:
             seen = windows.scan(db, s.window_s, since=now - s.backfill_s, doubt=not synced)
@@ -385,13 +388,14 @@ class UplinkService:
                 synced=synced,
                 hasher=hasher,
             )
-            outbox.enqueue(db, s.gateway_id, items, now, s.outbox_max_rows)
-            return seen, items
+            fed = pull(db, feeds, synced)
+            outbox.enqueue(db, s.gateway_id, [*items, *fed], now, s.outbox_max_rows)
+            return seen + len(fed), items + fed
 
         while True:
             seen, items = await self.store.write(step)
             if items and self.drainer is not None:
-                self.drainer.notify(PRIORITY[Stream.LANE_WINDOW.value])
+                self.drainer.notify(min(PRIORITY.get(i.stream, 3) for i in items))
             if not items and seen == 0:
                 break
         del first_run

@@ -36,6 +36,11 @@ from edge.core.migrations import MigrationSet
 from edge.core.storage_health import StorageHealth
 from edge.core.store import Store
 from edge.distribution.build import build_appliers
+from edge.notices.applier import NoticeApplier
+from edge.notices.board import NoticeBoard
+from edge.notices.feeds import NoticeReads, NoticeReplies
+from edge.notices.schema import MIGRATIONS as NOTICES_MIGRATIONS
+from edge.notices.web import create_router as notices_router
 from edge.runtime.devices import DeviceRunner, build_runners
 from edge.runtime.metrics import (
     checkpoint_metrics,
@@ -107,13 +112,18 @@ class Gateway:
             from edge.storeroom.service import StoreroomService  # pymodbus: only when needed
 
             self.storeroom = StoreroomService(config.storeroom, self.store, self.bus, clock=clock)
+        # Notices come from the centre, so they are there with the uplink.
+        self.notices = NoticeBoard(self.store, clock) if config.uplink is not None else None
         self.uplink = (
             UplinkService(
                 config.uplink,
                 self.store,
                 self.bus,
                 apply_policy=self.checkpoint.apply_policy,
-                appliers=build_appliers(self.verifier, self.checkpoint.policy_store),
+                appliers=build_appliers(
+                    self.verifier, self.checkpoint.policy_store, [NoticeApplier(clock)]
+                ),
+                feeds=[NoticeReads(), NoticeReplies()],
                 clock=clock,
             )
             if config.uplink is not None
@@ -182,6 +192,8 @@ class Gateway:
             routers.append(uplink_router(self.uplink, require_user, require_supervisor))
         if self.community is not None:
             routers.append(community_router(self.community, require_user, require_supervisor))
+        if self.notices is not None:
+            routers.append(notices_router(self.notices))
         return routers
 
     def migrations(self) -> list[MigrationSet[sqlite_utils.Database]]:
@@ -193,7 +205,7 @@ class Gateway:
 
             sets.append(STOREROOM_MIGRATIONS)
         if self.config.uplink is not None:
-            sets.append(UPLINK_MIGRATIONS)
+            sets.extend([UPLINK_MIGRATIONS, NOTICES_MIGRATIONS])
         return sets
 
     async def run(self, *, ready: asyncio.Event | None = None) -> None:

@@ -20,6 +20,10 @@ from edge.checkpoint.schema import MIGRATIONS as CHECKPOINT_MIGRATIONS
 from edge.core.bus import Bus
 from edge.core.store import Store
 from edge.distribution.build import build_appliers
+from edge.notices.applier import NoticeApplier
+from edge.notices.board import NoticeBoard
+from edge.notices.feeds import NoticeReads, NoticeReplies
+from edge.notices.schema import MIGRATIONS as NOTICES_MIGRATIONS
 from edge.rules.policy import Policy
 from edge.rules.policy_file import write_policy_file
 from edge.verify.community_pass.keys import KeyRing
@@ -55,6 +59,7 @@ class Gate:
     task: asyncio.Task[None] | None = None
     store: Store | None = None
     policy: PolicyStore | None = None
+    notices: NoticeBoard | None = None
 
     def settings(self) -> UplinkSettings:
         return UplinkSettings(
@@ -73,7 +78,7 @@ class Gate:
     async def start(self) -> UplinkService:
         self.store = Store(
             self.root / "gateway.db",
-            [CHECKPOINT_MIGRATIONS, UPLINK_MIGRATIONS],
+            [CHECKPOINT_MIGRATIONS, UPLINK_MIGRATIONS, NOTICES_MIGRATIONS],
             synchronous="NORMAL",
         ).open()
         policy_file = self.root / "policy.toml"
@@ -82,8 +87,15 @@ class Gate:
         bus = Bus()
         self.policy = PolicyStore(policy_file, Policy(), bus, time.time)
         self.verifier = CommunityPassVerifier(KeyRing(), StatusList())
-        appliers = build_appliers([self.verifier], self.policy)
-        self.service = UplinkService(self.settings(), self.store, bus, appliers=appliers)
+        appliers = build_appliers([self.verifier], self.policy, [NoticeApplier()])
+        self.notices = NoticeBoard(self.store)
+        self.service = UplinkService(
+            self.settings(),
+            self.store,
+            bus,
+            appliers=appliers,
+            feeds=[NoticeReads(), NoticeReplies()],
+        )
         self.task = asyncio.create_task(self.service.run())
         await wait_for(
             lambda: (

@@ -212,3 +212,60 @@ async def test_the_api_shows_who_has_heard_to_a_viewer(
         assert streams[0]["sent"] is True
         fleet = client.get("/api/distribution/gateways", headers=as_viewer()).json()
         assert {g["gateway"]: g["lags"] for g in fleet} == {"gw-a": False, "gw-z": True}
+
+
+async def test_a_notice_is_read_and_answered_and_the_centre_sees_who(
+    world: World,
+    centre: tuple[Centre, Path, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from edge.notices.board import NoticeError
+
+    _process, key, db = centre
+    gate = world.gate("gw-a")
+    await cli(capsys, "gateways", "add", "gw-a", "--community", "willow-court", "--db", db)
+    await gate.start()
+    code, out, _ = await cli(
+        capsys, "publish", "notice", "--scope", "all", "--severity", "critical", "--title",
+        "Rule change at 06:00", "--text", "From tomorrow, fever at 37.0", "--key", str(key),
+        "--db", db, "--wait", "20", "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    notice_id = json.loads(out)["notice_id"]
+    board = gate.notices
+    assert board is not None
+    [shown] = await board.current("staff-1")
+    assert (shown["id"], shown["severity"], shown["read"]) == (notice_id, "critical", False)
+    await board.mark_read(notice_id, "staff-1")
+    await board.reply(notice_id, "staff-2", "We are out of\nthermometer batteries")
+    [after] = await board.current("staff-1")
+    assert after["read"] is True and [r["user"] for r in after["read_by"]] == ["staff-1"]
+    assert (await board.current("staff-2"))[0]["read"] is False  # each reads for themself
+    with pytest.raises(NoticeError):
+        await board.reply(notice_id, "staff-2", "   ")
+
+    storage = open_storage(db)
+    try:
+        heard = Heard(storage.backend)
+
+        def seen() -> bool:
+            notices = heard.notices()
+            return bool(notices and notices[0]["reads"] and notices[0]["replies"])
+
+        await wait_for(seen, what="read receipt and reply at the centre")
+        [centre_view] = heard.notices()
+    finally:
+        storage.close()
+    assert centre_view["read_at_gateways"] == 1 and centre_view["unread_at"] == []
+    assert [(r["gateway"], r["user"]) for r in centre_view["reads"]] == [("gw-a", "staff-1")]
+    assert [(r["user"], r["text"]) for r in centre_view["replies"]] == [
+        ("staff-2", "We are out of thermometer batteries")
+    ]
+
+    # Withdrawn at the centre: gone from the page.
+    code, _, _ = await cli(
+        capsys, "publish", "withdraw-notice", notice_id, "--key", str(key), "--db", db,
+        "--wait", "20",
+    )  # fmt: skip
+    assert code == 0
+    assert await board.current("staff-1") == []
