@@ -10,6 +10,9 @@ ended in memory before the store is told. A session lasts ``max_age_s`` from its
 
 The book is bounded: at most ``max_per_user`` sessions per user (a new login ends that user's
 oldest) and ``max_total`` in all (the oldest ends).
+
+A session that ends also ends what is open on it: a long-lived answer (the page's live event
+stream) holds a :class:`SessionWatch`, woken whenever sessions end, and stops once its own has.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ class SessionBook:
         self._sessions: dict[str, Session] = {}  # insertion order: oldest first
         self._loaded = False
         self._lock: asyncio.Lock | None = None
+        self._ended: asyncio.Event | None = None
 
     def key_of(self, token: str) -> str:
         return hmac.new(self._secret, token.encode("utf-8"), hashlib.sha256).hexdigest()
@@ -109,6 +113,17 @@ class SessionBook:
         now = self._clock()
         return [s for s in self._sessions.values() if s.expires_at > now]
 
+    def ended(self) -> asyncio.Event:
+        """Set (and then replaced by a fresh one) the next time any session ends."""
+        if self._ended is None:
+            self._ended = asyncio.Event()
+        return self._ended
+
+    def _tell_ended(self) -> None:
+        if self._ended is not None:
+            self._ended.set()
+            self._ended = None
+
     # -- changing -----------------------------------------------------------------------------
     async def start(self, username: str, client: str) -> str:
         """Open a session and return its token, once the session is stored."""
@@ -126,6 +141,8 @@ class SessionBook:
         for key in drop:
             self._sessions.pop(key, None)
         self._sessions[session.key] = session
+        if drop:
+            self._tell_ended()
         return token
 
     async def end(self, token: str) -> bool:
@@ -134,6 +151,7 @@ class SessionBook:
         key = self.key_of(token)
         if self._sessions.pop(key, None) is None:
             return False
+        self._tell_ended()
         await self._backend.remove([key])
         return True
 
@@ -145,5 +163,20 @@ class SessionBook:
         for session in picked:
             del self._sessions[session.key]
         if picked:
+            self._tell_ended()
             await self._backend.remove([s.key for s in picked])
         return sum(1 for s in picked if s.expires_at > now)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionWatch:
+    """What a long-lived answer keeps to learn that its session has ended."""
+
+    book: SessionBook
+    token: str
+
+    def live(self) -> bool:
+        return self.book.find(self.token) is not None
+
+    def ended(self) -> asyncio.Event:
+        return self.book.ended()

@@ -18,9 +18,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
+from edge.auth.sessions import SessionWatch
+from edge.auth.web import AuthDep, CurrentLogin
 from edge.checkpoint.service import CheckpointService
 from edge.core.storage_health import StorageUnavailableError
-from edge.web.auth import CurrentUser
 from edge.web.deps import Service, Settings
 from edge.web.views import event_json, plain
 
@@ -70,12 +71,20 @@ async def snapshot(service: CheckpointService, limit: int) -> dict[str, Any]:
 
 
 async def stream(
-    service: CheckpointService, hub: LiveHub, *, heartbeat_s: float, limit: int
+    service: CheckpointService,
+    hub: LiveHub,
+    *,
+    heartbeat_s: float,
+    limit: int,
+    session: SessionWatch | None = None,
 ) -> AsyncIterator[bytes]:
+    """``session``: the stream ends as soon as that session does (logout, a password change,
+    "sign out everyone", expiry); the browser's reconnection then meets the login."""
     # Subscribe before the snapshot so nothing falls between them (a duplicate is harmless).
     sub = service.bus.subscribe()
     closing = asyncio.ensure_future(hub.closing.wait())
     getter: asyncio.Future[Any] | None = None
+    ended: asyncio.Future[Any] | None = None
     hub.open_streams += 1
     try:
         yield f"retry: {RETRY_MS}\n\n".encode()
@@ -84,23 +93,30 @@ async def stream(
         while True:
             if getter is None:
                 getter = asyncio.ensure_future(sub.get())
+            if session is not None and ended is None:
+                ended = asyncio.ensure_future(session.ended().wait())
+            waiting = {getter, closing} | ({ended} if ended is not None else set())
             done, _ = await asyncio.wait(
-                {getter, closing}, timeout=heartbeat_s, return_when=asyncio.FIRST_COMPLETED
+                waiting, timeout=heartbeat_s, return_when=asyncio.FIRST_COMPLETED
             )
             if closing in done:
                 return
+            if session is not None and (ended in done or not done) and not session.live():
+                return
+            if ended in done:
+                ended = None
             if getter in done:
                 event, getter = getter.result(), None
                 if sub.dropped != dropped:
                     dropped = sub.dropped
                     yield sse(await snapshot(service, limit))
                 yield sse(event_json(event))
-            else:
+            elif not done:
                 yield b": heartbeat\n\n"
     finally:
         hub.open_streams -= 1
         sub.close()
-        for future in (getter, closing):
+        for future in (getter, closing, ended):
             if future is not None:
                 future.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -117,7 +133,7 @@ def create_router() -> APIRouter:
         responses={200: {"content": {"text/event-stream": {}}}},
     )
     async def live(
-        request: Request, service: Service, settings: Settings, user: CurrentUser
+        request: Request, service: Service, settings: Settings, login: CurrentLogin, auth: AuthDep
     ) -> StreamingResponse:
         """What the staff page listens to, as server-sent events: first a snapshot of the
         lanes and the recent screenings, then every event as it happens, each a JSON object
@@ -125,8 +141,17 @@ def create_router() -> APIRouter:
         DeviceStatus, DeviceInputRejected, PolicyChanged and others). A comment line is sent
         now and then so that an idle connection stays open."""
         hub: LiveHub = request.app.state.live
+        watch = (
+            SessionWatch(auth.authenticator.sessions, login.token)
+            if login.session is not None and login.token is not None
+            else None  # HTTP Basic: checked at connection, no session to end
+        )
         body = stream(
-            service, hub, heartbeat_s=settings.heartbeat_s, limit=settings.snapshot_screenings
+            service,
+            hub,
+            heartbeat_s=settings.heartbeat_s,
+            limit=settings.snapshot_screenings,
+            session=watch,
         )
         return StreamingResponse(
             body,

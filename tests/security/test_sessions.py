@@ -7,8 +7,12 @@ token copied before logout went on working.
 
 from __future__ import annotations
 
-import httpx
+from typing import Any
 
+import httpx
+import pytest
+
+from tests.browser import launch, requires_chromium
 from tests.security.conftest import GatewayProcess, client_at, log_in
 from tests.web.conftest import PASSWORDS, LiveServer
 
@@ -27,6 +31,21 @@ def test_a_token_copied_before_logout_stops_working(live: LiveServer) -> None:
     with httpx.Client(cookies={"ccg_session": cookie}) as thief:
         assert thief.get(f"{live.url}/api/me").status_code == 401
         assert thief.get(f"{live.url}/api/screenings").status_code == 401
+
+
+def test_an_open_live_stream_ends_with_its_session(live: LiveServer) -> None:
+    with httpx.Client() as tablet:
+        token = log_in(tablet, live.url, "sam")
+        with tablet.stream("GET", f"{live.url}/api/live", timeout=30) as events:
+            lines = events.iter_lines()
+            assert any('"type": "snapshot"' in line for line in lines)  # stops at the first
+            # A supervisor signs everyone out: the decisions stop flowing to this tablet.
+            with httpx.Client() as supervisor:
+                log_in(supervisor, live.url, "sue")
+                supervisor.post(f"{live.url}/api/sessions/end-all", headers={"Origin": live.url})
+            rest = list(lines)  # the server ends the stream (a read timeout fails the test)
+            assert not any('"type": "Screening' in line for line in rest)
+    assert _me(live.url, token) == 401
 
 
 def test_logout_by_an_api_client_ends_its_bearer_token(live: LiveServer) -> None:
@@ -115,3 +134,43 @@ def test_sessions_and_a_changed_password_survive_a_restart(gateway: GatewayProce
             headers={"Origin": gateway.url},
         )
         assert old.status_code == 401
+
+
+@pytest.mark.browser
+@requires_chromium
+def test_the_page_changes_a_password_and_signs_everyone_out(live: LiveServer) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    def logged_in(browser: Any, user: str, password: str) -> Any:
+        page = browser.new_context().new_page()
+        page.set_default_timeout(15_000)
+        page.goto(live.url)
+        page.fill("#username", user)
+        page.fill("#password", password)
+        page.click("#login-form button[type=submit]")
+        expect(page.locator("#who-name")).to_contain_text(user)
+        return page
+
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            staff = logged_in(browser, "sam", PASSWORDS["sam"])
+            expect(staff.locator("#end-all")).to_be_hidden()  # for supervisors only
+            staff.click("#password-open")
+            staff.fill("#password-current", PASSWORDS["sam"])
+            staff.fill("#password-new", "sams-new-pass")
+            staff.fill("#password-again", "sams-new-pass")
+            staff.click("#password-form button[type=submit]")
+            expect(staff.locator("#password-dialog")).to_be_hidden()
+            expect(staff.locator("#who-name")).to_contain_text("sam")  # still logged in here
+            supervisor = logged_in(browser, "sue", PASSWORDS["sue"])
+            supervisor.on("dialog", lambda dialog: dialog.accept())
+            supervisor.click("#end-all")
+            # sam's page finds out at its next request: the live stream is refused.
+            expect(staff.locator("#login-form")).to_be_visible(timeout=20_000)
+            assert staff.context.request.get(f"{live.url}/api/me").status == 401
+            assert supervisor.context.request.get(f"{live.url}/api/me").status == 200
+        finally:
+            browser.close()
+    with httpx.Client() as client:
+        log_in(client, live.url, "sam", "sams-new-pass")
