@@ -44,6 +44,8 @@ class Stream(enum.StrEnum):
     DISTRIBUTION = "distribution"  # key "<kind>/<scope>": the version held, the last refusal
     NOTICE_READ = "notice-read"  # key "<notice>/<staff>": a notice read at the gate
     NOTICE_REPLY = "notice-reply"  # key "<notice>/<reply id>": a line of text back
+    LANE_DUTY = "lane-duty"  # per lane: staffed or not, devices working or not
+    DAILY_REPORT = "daily-report"  # per local day: the daily report's figures, no names
 
 
 class ProtocolError(Exception):

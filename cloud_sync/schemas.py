@@ -57,6 +57,7 @@ UNKNOWN = "{field!r} is not a field of the {stream} stream"
 BAD_FIELD = "{field} {problem} (got {value})"
 KEY = "the key must be {expected!r} (made from the body), not {key!r}"
 SUM = "{what} add up to {total:,}, not {expected:,}"
+AMOUNTS = "must be an object of at most {n} item names, each an amount from 0"
 MORE_THAN = "{field} ({value:,}) is more than the screenings ({screenings:,})"
 
 Check = Callable[[Any], str | None]  # None: fine; else what is wrong, in words
@@ -204,6 +205,25 @@ class BodySchema:
         return None
 
 
+#: decisions counted apart in a lane window: manual registrations, visitors let in, exits
+#: refused by a household rule
+_COUNTED_APART = ("manual", "visitors", "household_refusals")
+
+
+def amounts(n: int) -> Check:
+    """An object of at most ``n`` names (items), each an amount (stock on hand)."""
+
+    def check(v: Any) -> str | None:
+        if type(v) is not dict or len(v) > n:
+            return AMOUNTS.format(n=n)
+        for key, amount in v.items():
+            if not _ID.match(key) or number()(amount) is not None:
+                return AMOUNTS.format(n=n)
+        return None
+
+    return check
+
+
 def _window_adds_up(body: dict[str, Any]) -> str | None:
     screenings = body["screenings"]
     parts = body["admitted"] + body["denied"] + body["rechecks"]
@@ -213,8 +233,8 @@ def _window_adds_up(body: dict[str, Any]) -> str | None:
     reasons = sum(body["denied_by_reason"].values())
     if reasons != body["denied"]:
         return SUM.format(what="the denial reasons", total=reasons, expected=body["denied"])
-    for name in ("overrides", "incomplete", "distinct_people"):
-        if body[name] > screenings:
+    for name in ("overrides", "incomplete", "distinct_people", *_COUNTED_APART):
+        if body.get(name, 0) > screenings:
             return MORE_THAN.format(field=name, value=body[name], screenings=screenings)
     for name in ("code_status", "temperature_histogram"):
         counted = sum(body[name].values())
@@ -240,6 +260,8 @@ LANE_WINDOW = BodySchema(
         "temperature_histogram": tally(len(BUCKETS), BUCKETS),
         "distinct_people": whole(),
     },
+    # From gateways with a household registry (older gateways do not send them).
+    optional={name: whole() for name in _COUNTED_APART},
     key_of=lambda body: f"{body['lane']}/{body['window_start']}",
     consistent=_window_adds_up,
 )
@@ -365,6 +387,51 @@ NOTICE_REPLY = BodySchema(
     key_of=lambda body: f"{body['notice_id']}/{body['reply_id']}",
 )
 
+LANE_DUTY = BodySchema(
+    "lane-duty",
+    required={
+        "lane": text(64, pattern=_ID),
+        "direction": one_of("in", "out", "both"),
+        "staffed": flag,
+        "active": flag,
+        "staff": whole(1000),
+        "changed_at": timestamp,
+    },
+    key_of=lambda body: str(body["lane"]),
+)
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DAILY_REPORT = BodySchema(
+    "daily-report",
+    required={
+        "day": text(10, pattern=_DAY),
+        **{
+            name: whole()
+            for name in (
+                "screenings",
+                "entries",
+                "exits",
+                "passages",
+                "admitted",
+                "denied",
+                "rechecks",
+                "fevers",
+                "overrides",
+                "manual_registrations",
+                "visits_registered",
+                "visitor_passages",
+                "household_refusals",
+                "late_returns",
+                "open_alerts",
+                "shifts",
+                "staff_on_duty",
+            )
+        },
+        "denied_by_reason": tally(64),
+        "stock": amounts(200),
+    },
+    key_of=lambda body: str(body["day"]),
+)
+
 #: Birth and death (``ccg/v1/<gw>/birth``, ``.../death``), by the envelope's stream.
 LIFECYCLE: dict[str, BodySchema] = {"birth": BIRTH, "death": DEATH}
 #: The data streams (``ccg/v1/<gw>/data/<stream>``): the only ones the centre accepts.
@@ -379,6 +446,8 @@ DATA: dict[str, BodySchema] = {
         DISTRIBUTION,
         NOTICE_READ,
         NOTICE_REPLY,
+        LANE_DUTY,
+        DAILY_REPORT,
     )
 }
 #: The acknowledgements of commands (``ccg/v1/<gw>/ack/<command>``).

@@ -36,7 +36,9 @@ PRIORITY = {
     Stream.NOTICE_REPLY.value: 1,
     Stream.HEARTBEAT.value: 1,
     Stream.DEVICE_HEALTH.value: 1,
+    Stream.LANE_DUTY.value: 1,
     Stream.STOCK.value: 2,
+    Stream.DAILY_REPORT.value: 2,
     Stream.LANE_WINDOW.value: 3,
 }
 REPLACEABLE = {
@@ -47,6 +49,8 @@ REPLACEABLE = {
     Stream.DEVICE_HEALTH.value,
     Stream.STOCK.value,
     Stream.LANE_WINDOW.value,
+    Stream.LANE_DUTY.value,
+    Stream.DAILY_REPORT.value,
 }
 EVICTABLE_PRIORITY = PRIORITY[Stream.LANE_WINDOW.value]
 

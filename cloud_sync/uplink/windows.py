@@ -111,7 +111,7 @@ def compute(
     statuses: Counter[str] = Counter()
     histogram: Counter[str] = Counter()
     people: set[str] = set()
-    total = overrides = incomplete = 0
+    total = overrides = incomplete = manual = visitors = household_refusals = 0
     for outcome, rule, temperature, code_status, complete, resident_id, overridden_to in db.execute(
         "SELECT outcome, rule, temperature, code_status, complete, resident_id,"
         " overridden_to FROM screenings WHERE lane = ? AND decided_at >= ?"
@@ -133,6 +133,14 @@ def compute(
             histogram[temperature_bucket(temperature)] += 1
         if resident_id:
             people.add(hasher.token(resident_id))
+        # Counted apart, by the rule that decided (no one is named): manual registrations,
+        # visitors let in, and exits a household rule refused.
+        if rule == "manual":
+            manual += 1
+        elif rule == "visitor" and outcome_now == "ADMIT":
+            visitors += 1
+        elif rule == "household-exit-limit":
+            household_refusals += 1
     return {
         "lane": lane,
         "window_start": iso(start),
@@ -147,6 +155,9 @@ def compute(
         "code_status": dict(sorted(statuses.items())),
         "temperature_histogram": dict(sorted(histogram.items())),
         "distinct_people": len(people),
+        "manual": manual,
+        "visitors": visitors,
+        "household_refusals": household_refusals,
     }
 
 
