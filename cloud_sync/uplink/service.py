@@ -50,8 +50,10 @@ from cloud_sync.uplink.settings import UplinkSettings
 from edge.core.bus import Bus
 from edge.core.events import (
     AlertChanged,
+    DailyFigures,
     DecisionOverridden,
     DeviceStatus,
+    LaneStaffing,
     ScreeningRecorded,
     StockChanged,
 )
@@ -281,6 +283,25 @@ class UplinkService:
             elif isinstance(event, StockChanged):
                 self._stock[event.item] = event
                 self._tick_now.set()
+            elif isinstance(event, LaneStaffing):
+                await self.enqueue([self._staffing(event)])
+            elif isinstance(event, DailyFigures):
+                await self.enqueue([self._daily(event)])
+
+    def _staffing(self, e: LaneStaffing) -> Outgoing:
+        body = {
+            "lane": e.lane,
+            "direction": e.direction,
+            "staffed": e.staffed,
+            "active": e.active,
+            "staff": e.staff,
+            "changed_at": iso(e.at),
+        }
+        return Outgoing(Stream.LANE_DUTY.value, e.lane, body, self.synced)
+
+    def _daily(self, e: DailyFigures) -> Outgoing:
+        # Counts only (edge.community.report.figures); the centre checks them by schema.
+        return Outgoing(Stream.DAILY_REPORT.value, e.day, dict(e.figures), self.synced)
 
     def _alert(self, e: AlertChanged) -> Outgoing:
         body = {
