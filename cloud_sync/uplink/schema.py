@@ -92,3 +92,23 @@ def create_distribution(db: sqlite_utils.Database) -> None:
             PRIMARY KEY (kind, scope, version)
         )"""
     )
+
+
+@MIGRATIONS.step("create_paced")
+def create_paced(db: sqlite_utils.Database) -> None:
+    # Records of a paced stream (stock: a shelf reports every few seconds, the centre needs the
+    # level): the latest waits here until its interval has passed since the last one sent, or
+    # at once when its band changes (out, below the reorder point). Kept in the database so a
+    # restart neither loses the latest nor forgets when the last went.
+    db.execute(
+        """CREATE TABLE uplink_paced (
+            stream TEXT NOT NULL,
+            key TEXT NOT NULL,
+            body TEXT,
+            band INTEGER NOT NULL DEFAULT 0,
+            pending INTEGER NOT NULL DEFAULT 0,
+            sent_band INTEGER,
+            sent_at REAL,
+            PRIMARY KEY (stream, key)
+        )"""
+    )

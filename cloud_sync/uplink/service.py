@@ -43,7 +43,7 @@ from cloud_sync.uplink.clock import clock_synced
 from cloud_sync.uplink.distribution import Receiver
 from cloud_sync.uplink.drain import Drainer
 from cloud_sync.uplink.errors import UplinkConfigError
-from cloud_sync.uplink.feeds import Feed, pull
+from cloud_sync.uplink.feeds import Feed, Pace, pull, stock_band
 from cloud_sync.uplink.outbox import ACK_STREAM, PRIORITY, Outgoing, iso
 from cloud_sync.uplink.privacy import PersonHasher, load_or_create_key
 from cloud_sync.uplink.settings import UplinkSettings
@@ -119,6 +119,8 @@ class UplinkService:
         self.apply_policy = apply_policy
         self.appliers = dict(appliers or {})
         self.feeds = list(feeds)
+        #: streams a part's table feeds: their bus events only prompt a tick (issue 12.8)
+        self._fed = {stream for feed in self.feeds for stream in feed.streams}
         self.receiver: Receiver | None = None
         self.clock = clock
         self._mqtt_settings = mqtt_settings
@@ -277,11 +279,18 @@ class UplinkService:
                 )
                 self._tick_now.set()
             elif isinstance(event, AlertChanged):
-                await self.enqueue([self._alert(event)])
+                if Stream.ALERT.value in self._fed:
+                    self._tick_now.set()
+                else:
+                    await self.enqueue([self._alert(event)])
             elif isinstance(event, DeviceStatus):
-                await self.enqueue([self._device(event)])
+                if Stream.DEVICE_HEALTH.value in self._fed:
+                    self._tick_now.set()
+                else:
+                    await self.enqueue([self._device(event)])
             elif isinstance(event, StockChanged):
-                self._stock[event.item] = event
+                if Stream.STOCK.value not in self._fed:
+                    self._stock[event.item] = event
                 self._tick_now.set()
             elif isinstance(event, LaneStaffing):
                 await self.enqueue([self._staffing(event)])
@@ -393,6 +402,7 @@ class UplinkService:
         s = self.settings
         assert self._hasher is not None
         hasher, synced, feeds = self._hasher, self.synced, self.feeds
+        paces = {Stream.STOCK.value: Pace(s.stock_min_interval_s, stock_band)}
 
         def step(db: sqlite_utils.Database) -> tuple[int, list[Outgoing]]:
             seen = windows.scan(db, s.window_s, since=now - s.backfill_s, doubt=not synced)
@@ -409,7 +419,7 @@ class UplinkService:
                 synced=synced,
                 hasher=hasher,
             )
-            fed = pull(db, feeds, synced)
+            fed = pull(db, feeds, synced, now=now, paces=paces)
             outbox.enqueue(db, s.gateway_id, [*items, *fed], now, s.outbox_max_rows)
             return seen + len(fed), items + fed
 

@@ -24,6 +24,7 @@ from cloud_sync.uplink import UplinkService
 from cloud_sync.uplink import create_router as uplink_router
 from edge.auth.persistence import MIGRATIONS as AUTH_MIGRATIONS
 from edge.checkpoint.checkpoint import Checkpoint
+from edge.checkpoint.feeds import DeviceFeed
 from edge.checkpoint.schema import MIGRATIONS as CHECKPOINT_MIGRATIONS
 from edge.community.schema import MIGRATIONS as COMMUNITY_MIGRATIONS
 from edge.community.service import CommunityService
@@ -123,7 +124,7 @@ class Gateway:
                 appliers=build_appliers(
                     self.verifier, self.checkpoint.policy_store, [NoticeApplier(clock)]
                 ),
-                feeds=[NoticeReads(), NoticeReplies()],
+                feeds=self.feeds(),
                 clock=clock,
             )
             if config.uplink is not None
@@ -173,6 +174,19 @@ class Gateway:
             return any(d.lane == lane and d.state == "connected" for d in board.views())
 
         community.lane_active = active
+
+    def feeds(self) -> list[Any]:
+        """What the uplink reads from the parts' tables (never only from the bus)."""
+        found: list[Any] = [
+            DeviceFeed(self.config.device_specs()),
+            NoticeReads(),
+            NoticeReplies(),
+        ]
+        if self.config.storeroom is not None:
+            from edge.storeroom.feeds import feeds as storeroom_feeds
+
+            found.extend(storeroom_feeds(self.config.storeroom, self.clock))
+        return found
 
     def metrics_router(self) -> APIRouter:
         cp = self.checkpoint

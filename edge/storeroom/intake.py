@@ -194,7 +194,8 @@ class SensorIntake:
             return
         if action is Action.RECOVERED:
             log.info("storeroom sensor %s reads again", sensor.key)
-            self._write(records.add_sensor_event(sensor.key, now, "ok", messages.READING))
+        # Recorded, also at the first reading: the centre learns of a sensor from this table.
+        self._write(records.add_sensor_event(sensor.key, now, "ok", messages.READING))
         self._bus.publish(DeviceStatus(sensor.key, sensor.kind, "connected", "reading", now))
         # Reading (again): its item's stock is known again, and evaluated afresh.
         shelf = self._shelves.get(sensor.key)

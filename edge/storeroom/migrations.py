@@ -100,3 +100,54 @@ _CREATE = """
         );
         CREATE INDEX storeroom_sensor_events_sensor_at ON storeroom_sensor_events (sensor, at);
 """
+
+
+@MIGRATIONS.step("uplink_change_logs")
+def uplink_change_logs(db: sqlite_utils.Database) -> None:
+    # Every committed change the centre must hear of, in the order it was made, written by the
+    # database itself (triggers), so nothing that is committed can be left out: the uplink reads
+    # these logs from its cursor (edge/storeroom/feeds.py), not the in-memory bus, and a burst
+    # or a restart loses none. Each log keeps at most its newest 100,000 rows (a gateway
+    # without an uplink reads none of them).
+    for statement in _LOGS:
+        db.execute(statement)
+
+
+_LOG_ALERT = """
+    INSERT INTO storeroom_alert_log
+        (alert_id, kind, subject, severity, state, message, changed_at)
+        VALUES (NEW.alert_id, NEW.kind, NEW.subject, NEW.severity, NEW.state, NEW.message,
+                NEW.updated_at);
+    DELETE FROM storeroom_alert_log
+        WHERE seq <= (SELECT MAX(seq) FROM storeroom_alert_log) - 100000;
+"""
+_LOG_ITEM = """
+    INSERT INTO storeroom_stock_log (item) VALUES (NEW.item);
+    DELETE FROM storeroom_stock_log
+        WHERE seq <= (SELECT MAX(seq) FROM storeroom_stock_log) - 100000;
+"""
+_LOGS = (
+    """CREATE TABLE storeroom_alert_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        alert_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        state TEXT NOT NULL,
+        message TEXT NOT NULL,
+        changed_at REAL NOT NULL
+    )""",
+    "CREATE TRIGGER storeroom_alert_opened AFTER INSERT ON storeroom_alerts"
+    f" BEGIN {_LOG_ALERT} END",
+    "CREATE TRIGGER storeroom_alert_changed AFTER UPDATE ON storeroom_alerts"
+    " WHEN OLD.state IS NOT NEW.state OR OLD.severity IS NOT NEW.severity"
+    f" OR OLD.message IS NOT NEW.message BEGIN {_LOG_ALERT} END",
+    "CREATE TABLE storeroom_stock_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, item TEXT NOT NULL)",
+    f"CREATE TRIGGER storeroom_stock_added AFTER INSERT ON storeroom_stock BEGIN {_LOG_ITEM} END",
+    "CREATE TRIGGER storeroom_stock_changed AFTER UPDATE ON storeroom_stock"
+    " WHEN OLD.on_hand IS NOT NEW.on_hand OR OLD.on_order IS NOT NEW.on_order"
+    f" BEGIN {_LOG_ITEM} END",
+    f"CREATE TRIGGER storeroom_use_added AFTER INSERT ON storeroom_daily_use BEGIN {_LOG_ITEM} END",
+    "CREATE TRIGGER storeroom_use_changed AFTER UPDATE ON storeroom_daily_use"
+    f" BEGIN {_LOG_ITEM} END",
+)
