@@ -24,8 +24,8 @@ COMMANDS: dict[str, str] = {
     "verify-code": "edge.commands.verify_code",
     "decode-image": "firmware_interfaces.camera.command",
     "hash-password": "edge.web.command",
-    "households": "edge.community.command",
-    "report": "edge.community.command",
+    "households": "edge.commands.households",
+    "report": "edge.commands.households",
 }
 
 

@@ -78,7 +78,7 @@ def cli(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[
     """Run ``edge-gateway`` (the project's own entry point) as a real process."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "edge.community.command", *map(str, args)],
+        [sys.executable, "-m", "edge.commands.households", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -2,7 +2,7 @@
 
 They open the gateway's database (given by its configuration) beside a running gateway; the
 gateway sees a changed registry within seconds. Also runnable as ``python -m
-edge.community.command``.
+edge.commands.households``.
 """
 
 from __future__ import annotations
@@ -216,7 +216,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m edge.community.command")
+    parser = argparse.ArgumentParser(prog="python -m edge.commands.households")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     code: int = args.func(args)
