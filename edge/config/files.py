@@ -17,7 +17,7 @@ from edge.config.loader import ConfigError, load_config
 from edge.config.models import GatewayConfig
 
 #: Path settings that are not files the gateway reads: made by the gateway itself.
-NOT_INPUTS = frozenset({"gateway.data_dir"})
+NOT_INPUTS = frozenset({"gateway.data_dir", "uplink.hmac_key_file"})
 
 # What a person reads: how to make each file that is missing (key path with list indexes
 # dropped). Kept together so that they can be translated.
