@@ -30,6 +30,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from edge.core.words import N_
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -47,10 +49,10 @@ REFERRER_POLICY = "same-origin"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 # What a person (or the page on their behalf) reads.
-TOO_LARGE = "the request is too large: at most {limit} bytes are accepted"
-FOREIGN_ORIGIN = "refused: the request did not come from this site's own pages (origin check)"
-NO_ORIGIN = "refused: the browser did not say which page sent this request (origin check)"
-INTERNAL_ERROR = "internal error: the server's log says more"
+TOO_LARGE = N_("the request is too large: at most {limit} bytes are accepted")
+FOREIGN_ORIGIN = N_("refused: the request did not come from this site's own pages (origin check)")
+NO_ORIGIN = N_("refused: the browser did not say which page sent this request (origin check)")
+INTERNAL_ERROR = N_("internal error: the server's log says more")
 
 
 # -- body limit ---------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from edge.auth.passwords import hash_password, verify_password
 from edge.auth.persistence import PasswordChange
 from edge.auth.sessions import Session, SessionBook
 from edge.auth.throttle import LoginThrottle
+from edge.core.words import N_
 
 # A hash to check against when the username is unknown, so a wrong name costs as much time as
 # a wrong password and does not reveal which accounts exist.
@@ -28,11 +29,11 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 1000
 
 # What a person reads when a password change is refused.
-WRONG_CURRENT = "the current password is wrong"
-TOO_SHORT = f"a new password needs at least {MIN_PASSWORD} characters"
-TOO_LONG = f"a new password may have at most {MAX_PASSWORD} characters"
-UNCHANGED = "the new password is the same as the current one"
-NOT_HERE = "passwords cannot be changed here: ask an administrator"
+WRONG_CURRENT = N_("the current password is wrong")
+TOO_SHORT = N_("a new password needs at least {n} characters").format(n=MIN_PASSWORD)
+TOO_LONG = N_("a new password may have at most {n} characters").format(n=MAX_PASSWORD)
+UNCHANGED = N_("the new password is the same as the current one")
+NOT_HERE = N_("passwords cannot be changed here: ask an administrator")
 
 
 #: how often to try again to read changed passwords from a store that could not be read

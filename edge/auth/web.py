@@ -27,12 +27,13 @@ from edge.auth.accounts import MAX_USERNAME, User
 from edge.auth.errors import PasswordChangeError, TooManyAttemptsError
 from edge.auth.service import MAX_PASSWORD, Authenticator
 from edge.auth.sessions import Session
+from edge.core.words import N_
 
 # What a person reads.
-LOG_IN_FIRST = "log in first"
-WRONG_LOGIN = "wrong username or password"
-TOO_MANY = "too many failed logins: wait a while and try again"
-NOT_ALLOWED = "only a {role} may do this; {username} is {actual}"
+LOG_IN_FIRST = N_("log in first")
+WRONG_LOGIN = N_("wrong username or password")
+TOO_MANY = N_("too many failed logins: wait a while and try again")
+NOT_ALLOWED = N_("only a {role} may do this; {username} is {actual}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,11 @@ from edge.checkpoint.settings import DeviceSpec
 from edge.core.bus import Bus
 from edge.core.events import DeviceInputRejected, DeviceStatus
 from edge.core.store import Store
+from edge.core.words import N_
 
-UNREADABLE_CODE = "unreadable code: scan again"
-UNREADABLE_READING = "unreadable reading: measure again"
+UNREADABLE_CODE = N_("unreadable code: scan again")
+NOT_OPENED = N_("not opened yet")
+UNREADABLE_READING = N_("unreadable reading: measure again")
 _THERMOMETER_USABLE = ("connected", "silent", "starting")
 
 
@@ -28,7 +30,7 @@ _THERMOMETER_USABLE = ("connected", "silent", "starting")
 class DeviceRecord:
     spec: DeviceSpec
     state: str = "starting"
-    reason: str = "not opened yet"
+    reason: str = NOT_OPENED
     since: float = 0.0
     rejected: collections.Counter[str] = field(default_factory=collections.Counter)
     unflushed: collections.Counter[str] = field(default_factory=collections.Counter)

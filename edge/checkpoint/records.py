@@ -34,12 +34,15 @@ from edge.core.events import (
 )
 from edge.core.storage_health import StorageUnavailableError
 from edge.core.store import Store
+from edge.core.words import N_
 
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 500
-NOT_RECORDED = "not recorded yet: the storage is not working; kept until it is"
-GIVEN_UP = "not recorded: too many decisions waited for the storage; the oldest was dropped"
+NOT_RECORDED = N_("not recorded yet: the storage is not working; kept until it is")
+NEEDS_REASON = N_("an override needs a reason")
+ALREADY = N_("the decision is already {outcome}")
+GIVEN_UP = N_("not recorded: too many decisions waited for the storage; the oldest was dropped")
 
 
 def _view(row: dict[str, Any]) -> ScreeningView:
@@ -180,7 +183,7 @@ class ScreeningRecords:
     ) -> ScreeningView:
         reason = reason.strip()
         if not reason:
-            raise InvalidRequestError("an override needs a reason")
+            raise InvalidRequestError(NEEDS_REASON)
         at = self._clock()
 
         def write(db: sqlite_utils.Database) -> tuple[str, str, float]:
@@ -189,7 +192,7 @@ class ScreeningRecords:
                 raise ScreeningNotFoundError(screening_id)
             before = row["overridden_to"] or row["outcome"]
             if before == outcome.value:
-                raise InvalidRequestError(f"the decision is already {before}")
+                raise InvalidRequestError(ALREADY.format(outcome=before))
             q.record_override(
                 db,
                 screening_id=screening_id,

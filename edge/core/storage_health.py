@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from edge.core.words import N_
+
 
 class StorageProblem(StrEnum):
     FULL = "full"
@@ -23,22 +25,23 @@ class StorageProblem(StrEnum):
     CANNOT_OPEN = "cannot-open"
 
 
+# What a person reads: English templates in the catalogue (edge/i18n).
 _WORDS = {
     StorageProblem.FULL: (
-        "the storage holding {path} is full",
-        "free space on it (old logs, copies) or move the data folder to a larger card",
+        N_("the storage holding {path} is full"),
+        N_("free space on it (old logs, copies) or move the data folder to a larger card"),
     ),
     StorageProblem.READ_ONLY: (
-        "the storage holding {path} is read-only",
-        "the SD card may be failing or was mounted read-only: check it and replace it",
+        N_("the storage holding {path} is read-only"),
+        N_("the SD card may be failing or was mounted read-only: check it and replace it"),
     ),
     StorageProblem.IO_ERROR: (
-        "reading or writing {path} fails (I/O error)",
-        "the SD card is probably failing: replace it soon",
+        N_("reading or writing {path} fails (I/O error)"),
+        N_("the SD card is probably failing: replace it soon"),
     ),
     StorageProblem.CANNOT_OPEN: (
-        "the database {path} cannot be opened",
-        "check that its folder exists and belongs to the gateway's user",
+        N_("the database {path} cannot be opened"),
+        N_("check that its folder exists and belongs to the gateway's user"),
     ),
 }
 

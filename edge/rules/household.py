@@ -18,17 +18,20 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge.core.events import Outcome
+from edge.i18n import N_
 
 Direction = Literal["in", "out", "both"]
 
-# -- what a person reads (one place, to be translated) ------------------------------------------
-EXITS_USED = "household {household} has used its {n} {exits} in {period}: next exit {next}"
-BACK_LATE = "back late: out since {since}, due back by {due} (household {household})"
-VISITOR = "visitor of {household}, {temperature}"
-MANUAL = "manual registration ({category}) by {user}: {reason}"
-EXIT_WORDS = ("exit", "exits")
-TODAY, TOMORROW = "today {time}", "tomorrow {time}"
-OTHER_DAY = "{day} {time}"  # "Tue 1 Dec 14:30"
+# -- what a person reads: English templates in the catalogue (edge/i18n) ------------------------
+EXITS_USED = N_("household {household} has used its {n} {exits} in {period}: next exit {next}")
+BACK_LATE = N_("back late: out since {since}, due back by {due} (household {household})")
+VISITOR = N_("visitor of {household}, {temperature}")
+MANUAL = N_("manual registration ({category}) by {user}: {reason}")
+EXIT_WORDS = (N_("exit"), N_("exits"))
+TODAY, TOMORROW = N_("today {time}"), N_("tomorrow {time}")
+#: another day: "2026-12-01 14:30", the same in every language (no words to translate)
+OTHER_DAY = "{day} {time}"
+ONE_DAY, DAYS, HOURS = N_("1 day"), N_("{days} days"), N_("{hours} h")
 
 
 class HouseholdRules(BaseModel):
@@ -52,7 +55,13 @@ class ManualRules(BaseModel):
 
     require_id_last4: bool = True  # the last four characters of an identity number
     outcome: Outcome = Outcome.ADMIT
-    categories: tuple[str, ...] = ("elderly", "child", "delivery", "no-phone", "other")
+    categories: tuple[str, ...] = (
+        N_("elderly"),
+        N_("child"),
+        N_("delivery"),
+        N_("no-phone"),
+        N_("other"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +86,8 @@ class ManualEntry:
 
 
 def local_time_words(at: float, now: float) -> str:
-    """``today 14:30``, ``tomorrow 09:00`` or ``Tue 1 Dec 14:30``, in the gateway's time zone."""
+    """``today 14:30``, ``tomorrow 09:00`` or ``2026-12-01 14:30``, in the gateway's time
+    zone."""
     moment = datetime.fromtimestamp(at).astimezone()
     today = datetime.fromtimestamp(now).astimezone().date()
     hhmm = moment.strftime("%H:%M")
@@ -85,14 +95,14 @@ def local_time_words(at: float, now: float) -> str:
         return TODAY.format(time=hhmm)
     if moment.date() == today + timedelta(days=1):
         return TOMORROW.format(time=hhmm)
-    return OTHER_DAY.format(day=f"{moment:%a} {moment.day} {moment:%b}", time=hhmm)
+    return OTHER_DAY.format(day=f"{moment:%Y-%m-%d}", time=hhmm)
 
 
 def _duration_words(hours: float) -> str:
     if hours % 24 == 0:
         days = int(hours // 24)
-        return "1 day" if days == 1 else f"{days} days"
-    return f"{hours:g} h"
+        return ONE_DAY if days == 1 else DAYS.format(days=days)
+    return HOURS.format(hours=f"{hours:g}")
 
 
 def next_exit_at(rules: HouseholdRules, exits: tuple[float, ...], now: float) -> float | None:

@@ -21,11 +21,39 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edge.core.events import Outcome
+from edge.i18n import N_
 from edge.rules import household as hh
 from edge.rules.household import HouseholdContext, HouseholdRules, ManualEntry, ManualRules
 from edge.verify.base import CodeStatus, Verdict
 
 DownAction = Literal["deny", "manual"]
+
+# -- what a person reads: the reasons, English templates in the catalogue (edge/i18n) ----------
+FEVER = N_("fever {temperature}")
+IMPLAUSIBLE = N_("implausible reading {temperature}: measure again")
+UNREADABLE = N_("unreadable code: scan again")
+CODE_INVALID = N_("code invalid")
+STATUS_UNKNOWN = N_("code status unknown: check manually")
+CODE_COLOUR = {
+    CodeStatus.GREEN: N_("code green"),
+    CodeStatus.YELLOW: N_("code yellow"),
+    CodeStatus.RED: N_("code red"),
+}
+RECHECK_BAND = N_("temperature {temperature}: measure again")
+NO_TEMPERATURE = N_("no temperature yet: measure again")
+NO_CODE = N_("no code scanned: scan again")
+#: what each "down" action says, by device and action
+DOWN = {
+    ("thermometer", "deny"): N_("thermometer unavailable"),
+    ("thermometer", "manual"): N_("thermometer unavailable: check manually"),
+    ("code verifier", "deny"): N_("code verifier unavailable"),
+    ("code verifier", "manual"): N_("code verifier unavailable: check manually"),
+}
+ADMITTED = {
+    CodeStatus.GREEN: N_("code green, {temperature}"),
+    CodeStatus.YELLOW: N_("code yellow, {temperature}"),
+    CodeStatus.RED: N_("code red, {temperature}"),
+}
 
 
 class Policy(BaseModel):
@@ -85,9 +113,8 @@ def _temp(celsius: float) -> str:
 
 
 def _down(action: DownAction, what: str) -> tuple[Outcome, str]:
-    if action == "deny":
-        return Outcome.DENY, f"{what} unavailable"
-    return Outcome.RECHECK, f"{what} unavailable: check manually"
+    outcome = Outcome.DENY if action == "deny" else Outcome.RECHECK
+    return outcome, DOWN[(what, action)]
 
 
 Rule = tuple[str, Callable[[Policy, Inputs], tuple[Outcome, str] | None]]
@@ -96,28 +123,28 @@ Rule = tuple[str, Callable[[Policy, Inputs], tuple[Outcome, str] | None]]
 def _fever(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
     t = i.temperature
     if t is not None and p.fever_threshold_c <= t <= p.implausible_above_c:
-        return Outcome.DENY, f"fever {_temp(t)}"
+        return Outcome.DENY, FEVER.format(temperature=_temp(t))
     return None
 
 
 def _implausible(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
     t = i.temperature
     if t is not None and not p.implausible_below_c <= t <= p.implausible_above_c:
-        return Outcome.RECHECK, f"implausible reading {_temp(t)}: measure again"
+        return Outcome.RECHECK, IMPLAUSIBLE.format(temperature=_temp(t))
     return None
 
 
 def _code_unreadable(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
     v = i.verdict
     if v is not None and not v.valid and v.failed_step in UNREADABLE_STEPS:
-        return Outcome.RECHECK, "unreadable code: scan again"
+        return Outcome.RECHECK, UNREADABLE
     return None
 
 
 def _code_invalid(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
     v = i.verdict
     if v is not None and not v.valid:
-        return Outcome.DENY, v.reason or "code invalid"
+        return Outcome.DENY, v.reason or CODE_INVALID
     return None
 
 
@@ -126,19 +153,19 @@ def _code_colour(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
     if v is None or not v.valid:
         return None
     if v.status is None:
-        return Outcome.RECHECK, "code status unknown: check manually"
+        return Outcome.RECHECK, STATUS_UNKNOWN
     outcome = {CodeStatus.GREEN: p.green, CodeStatus.YELLOW: p.yellow, CodeStatus.RED: p.red}[
         v.status
     ]
     if outcome is Outcome.ADMIT:
         return None  # green admits only if no later rule (the recheck band) objects
-    return outcome, f"code {v.status.value}"
+    return outcome, CODE_COLOUR[v.status]
 
 
 def _recheck_band(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
     t = i.temperature
     if t is not None and p.fever_threshold_c - p.recheck_band_c <= t < p.fever_threshold_c:
-        return Outcome.RECHECK, f"temperature {_temp(t)}: measure again"
+        return Outcome.RECHECK, RECHECK_BAND.format(temperature=_temp(t))
     return None
 
 
@@ -147,7 +174,7 @@ def _no_temperature(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
         return None
     if not i.thermometer_up:
         return _down(p.on_thermometer_down, "thermometer")
-    return Outcome.RECHECK, "no temperature yet: measure again"
+    return Outcome.RECHECK, NO_TEMPERATURE
 
 
 def _no_code(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
@@ -155,7 +182,7 @@ def _no_code(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
         return None
     if not i.verifier_up:
         return _down(p.on_verifier_down, "code verifier")
-    return Outcome.RECHECK, "no code scanned: scan again"
+    return Outcome.RECHECK, NO_CODE
 
 
 def _exit_limit(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
@@ -184,8 +211,7 @@ def _manual(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
 
 def _admit(p: Policy, i: Inputs) -> tuple[Outcome, str] | None:
     assert i.verdict is not None and i.verdict.status is not None
-    outcome = p.green
-    return outcome, f"code {i.verdict.status.value}, {_temp(i.temperature or 0.0)}"
+    return p.green, ADMITTED[i.verdict.status].format(temperature=_temp(i.temperature or 0.0))
 
 
 # Verdict steps that mean the code could not be read, as opposed to read and found bad.

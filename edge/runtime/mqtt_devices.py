@@ -12,12 +12,17 @@ import contextlib
 from collections.abc import Callable
 
 from edge.config.models import MqttDeviceConfig, MqttSection
+from edge.core.words import N_
 from firmware_interfaces.codecs.mqtt_thermometer import (
     MqttThermometerDecoder,
     MqttThermometerOptions,
 )
 from firmware_interfaces.events import DeviceState, DeviceStateChanged, Emit
 from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings
+
+# A device's state, as the page shows it (translated there: edge/i18n).
+LINK_UP = N_("MQTT broker {broker} connected")
+LINK_DOWN = N_("MQTT broker {broker} unreachable")
 
 _LINK_CHECK_S = 0.5
 
@@ -48,7 +53,7 @@ async def run_mqtt_devices(
         emit = emit_for(device.id)
         routes[device.topic] = (emit, decoder)
         emits.append(emit)
-    where = f"MQTT broker {section.host}:{section.port}"
+    where = f"{section.host}:{section.port}"
     async with MqttClient(client_settings(section)) as client:
         for topic in routes:
             await client.subscribe(topic)
@@ -73,7 +78,7 @@ async def _follow_link(client: MqttClient, emits: list[Emit], where: str) -> Non
             up = now_up
             state = DeviceStateChanged(
                 DeviceState.CONNECTED if up else DeviceState.UNPLUGGED,
-                f"{where} connected" if up else f"{where} unreachable",
+                (LINK_UP if up else LINK_DOWN).format(broker=where),
             )
             for emit in emits:
                 emit(state)

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from edge.i18n import N_
+
+UNKNOWN_FORMAT = N_("unknown code format: scan again")
+
 
 class CodeStatus(enum.StrEnum):
     """The colour the admission policy decides on."""
@@ -66,5 +70,5 @@ class VerifierChain:
             valid=False,
             code_type="unknown",
             failed_step="format",
-            reason="unknown code format: scan again",
+            reason=UNKNOWN_FORMAT,
         )

@@ -4,6 +4,8 @@ Routes (``tests/web/test_routes.py`` checks this list against the app):
 
 - ``GET  /``                                    the staff page (login form until logged in)
 - ``GET  /docs``, ``GET /openapi.json``         API docs (rendered locally: no CDN offline)
+- ``GET  /i18n/i18n.js``, ``/i18n/catalogue.js``, ``/i18n/{language}.json``: the pages'
+  translations (no login; :mod:`edge.i18n.web`)
 - ``GET  /healthz``                             no login: status and devices per state
 - ``POST /api/login``, ``POST /api/logout``, ``GET /api/me``
 - ``POST /api/password``                        change your own password (ends your sessions)
@@ -17,8 +19,9 @@ Routes (``tests/web/test_routes.py`` checks this list against the app):
 - ``GET  /metrics``                             when mounted: behind the login (or the scrape
   token) unless ``web.metrics_public``
 
-Every route but ``/healthz``, ``/api/login`` and the static files needs a login; every answer
-passes :mod:`edge.auth.guards` (body limit, origin check, security headers).
+Every route but ``/healthz``, ``/api/login``, the static files and the translations
+(``/i18n/``) needs a login; every answer passes :mod:`edge.auth.guards` (body limit, origin
+check, security headers).
 """
 
 from __future__ import annotations
@@ -42,9 +45,12 @@ from edge.auth import web as auth_web
 from edge.checkpoint.service import CheckpointService
 from edge.core.storage_health import StorageUnavailableError
 from edge.core.store import Store
+from edge.i18n import Catalogues
+from edge.i18n import web as i18n_web
 from edge.web import live, pages, routes_screenings, routes_status
 from edge.web.auth import COOKIE, build_auth, login_page, metrics_dependency
 from edge.web.settings import WebSettings
+from edge.web.shell import STOREROOM, PageShell
 from edge.web.users import load_session_secret, load_users, require_users_file
 
 ROUTES = [
@@ -101,14 +107,15 @@ def create_app(
     ``routers`` (the storeroom's, the uplink's) are mounted as given, ``metrics`` behind the
     metrics setting; ``store`` keeps sessions and changed passwords across restarts (it must
     carry :data:`edge.auth.persistence.MIGRATIONS`; without one they live in memory).
-    ``nav_links`` are ``(label, href)`` pairs for the page's menu; by default ``/storeroom``
-    is linked when a mounted router serves it.
+    ``nav_links`` are ``(label, href)`` pairs for the pages' menu (labels in English, msgids
+    of the catalogue); by default ``/storeroom`` is linked when a mounted router serves it.
+    Pages are served in ``settings.language``, or the reader's (:mod:`edge.i18n`).
     """
     accounts = load_users(require_users_file(settings))
     secret = load_session_secret(settings, environ)
     metrics_guard = metrics_dependency(settings)
     if nav_links is None:
-        nav_links = [("Storeroom", "/storeroom")] if "/storeroom" in _router_paths(routers) else []
+        nav_links = [(STOREROOM, "/storeroom")] if "/storeroom" in _router_paths(routers) else []
 
     app = FastAPI(
         title="Community checkpoint gateway",
@@ -127,7 +134,10 @@ def create_app(
     guards.install(app, max_body_bytes=settings.max_body_bytes, cookie=COOKIE)
 
     app.add_exception_handler(StorageUnavailableError, _storage_unavailable)
-    app.include_router(pages.create_router(nav_links))
+    localiser = i18n_web.Localiser(Catalogues.load(), pinned=settings.language)
+    app.state.shell = PageShell(nav_links, localiser)
+    app.include_router(i18n_web.create_router(localiser))
+    app.include_router(pages.create_router(app.state.shell))
     app.include_router(auth_web.create_router(sessions_role="supervisor"))
     app.include_router(routes_screenings.create_router())
     app.include_router(routes_status.create_router())

@@ -9,12 +9,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from edge.checkpoint.service import InvalidRequestError, ScreeningNotFoundError, ServiceError
 from edge.core.events import Outcome
+from edge.core.words import N_
 from edge.web.auth import CurrentUser, Supervisor
 from edge.web.deps import Service
 from edge.web.views import plain
 
 OUTCOMES = ", ".join(o.value for o in Outcome)
 MAX_REASON = 500  # the page's reason box says so too
+# What a person reads (translated by the page: edge/i18n).
+NO_SCREENING = N_("no screening {id}")
+BAD_OUTCOME = N_("outcome must be one of {outcomes}")
+NEEDS_REASON = N_("an override needs a reason")
 
 
 class OverrideIn(BaseModel):
@@ -37,7 +42,7 @@ class OverrideIn(BaseModel):
 
 def http_error(exc: ServiceError) -> HTTPException:
     if isinstance(exc, ScreeningNotFoundError):
-        return HTTPException(404, f"no screening {exc.screening_id}")
+        return HTTPException(404, NO_SCREENING.format(id=exc.screening_id))
     if isinstance(exc, InvalidRequestError):
         return HTTPException(400, exc.reason)
     return HTTPException(500, str(exc))
@@ -80,9 +85,9 @@ def create_router() -> APIRouter:
         try:
             outcome = Outcome(body.outcome.strip().upper())
         except ValueError:
-            raise HTTPException(400, f"outcome must be one of {OUTCOMES}") from None
+            raise HTTPException(400, BAD_OUTCOME.format(outcomes=OUTCOMES)) from None
         if not body.reason.strip():
-            raise HTTPException(400, "an override needs a reason")
+            raise HTTPException(400, NEEDS_REASON)
         try:
             view = await service.override(
                 screening_id, user=user.username, outcome=outcome, reason=body.reason.strip()

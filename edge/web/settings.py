@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from edge.i18n.negotiate import AUTO
+
 
 class WebSettings(BaseModel):
     """Where to serve the staff page, who may log in, and the key their sessions are kept by.
@@ -37,3 +39,6 @@ class WebSettings(BaseModel):
     # scrape token in metrics_token_file, sent by Prometheus as a bearer token.
     metrics_public: bool = False
     metrics_token_file: Path | None = None
+    # The pages' language: "auto" follows each browser (and the page's language menu); a tag
+    # ("zh-CN", "en") pins it for every reader. Chinese when the browser asks for none there is.
+    language: str = Field(AUTO, pattern=r"^(auto|[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")

@@ -35,6 +35,7 @@ from firmware_interfaces.camera.tracker import CodeTracker
 from firmware_interfaces.events import CodeScanned, DeviceState, DeviceStateChanged, Emit
 from firmware_interfaces.extras import missing_extra
 from firmware_interfaces.transports.backoff import Backoff
+from firmware_interfaces.words import N_
 
 try:
     import cv2
@@ -43,6 +44,14 @@ except ModuleNotFoundError as exc:
 
 log = logging.getLogger(__name__)
 
+# A camera's state, as the page shows it (translated there: edge/i18n).
+CAPTURE_OPENED = N_("capture opened")
+END_OF_FILE = N_("end of file")
+NO_FRAMES = N_("camera stopped delivering frames")
+STOPPED = N_("stopped")
+NO_CAMERA = N_("no camera at index {index}")
+NO_VIDEO_FILE = N_("cannot open the video file")
+NO_STREAM = N_("cannot open the stream")
 QR_SYMBOLOGY = "Q1"  # AIM identifier of QR Code (model 2), as serial scanners report it
 
 
@@ -158,7 +167,7 @@ class CameraDevice:
                 else:
                     if outage is not None:
                         log.warning("camera %s recovered", self.settings.label)
-                    self._set_state(emit, DeviceState.CONNECTED, "capture opened")
+                    self._set_state(emit, DeviceState.CONNECTED, CAPTURE_OPENED)
                     outage, got_frames = await self._consume(inbox, emit)
                     if got_frames:
                         self._backoff.reset()
@@ -257,7 +266,7 @@ def _read_frames(
         if not capture.grab():
             if settings.is_file and settings.loop_file and _rewind(capture):
                 continue
-            return "end of file" if settings.is_file else "camera stopped delivering frames"
+            return END_OF_FILE if settings.is_file else NO_FRAMES
         now = time.monotonic()
         if now < next_decode:
             continue
@@ -266,7 +275,7 @@ def _read_frames(
         texts = tuple(decoder.decode(frame, budget_ms=settings.decode_budget_ms)) if ok else ()
         if not post(_Frame(now, texts)):
             break
-    return "stopped"
+    return STOPPED
 
 
 def _rewind(capture: Any) -> bool:
@@ -276,10 +285,10 @@ def _rewind(capture: Any) -> bool:
 def _not_opened(settings: CameraSettings) -> str:
     source = settings.opener
     if isinstance(source, int):
-        return f"no camera at index {source}"
+        return NO_CAMERA.format(index=source)
     if settings.is_file:
-        return "cannot open the video file"
-    return "cannot open the stream"
+        return NO_VIDEO_FILE
+    return NO_STREAM
 
 
 def _describe(exc: BaseException) -> str:

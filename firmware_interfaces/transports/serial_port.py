@@ -55,6 +55,7 @@ from firmware_interfaces.transports.serial_errors import (
     PortNotFoundError,
     SerialSettingsError,
 )
+from firmware_interfaces.words import N_
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,21 @@ _FLOOD_OVER_AFTER = 5.0
 
 #: The ``FrameRejected`` reason of a flood: input arrived faster than it could be handled.
 INPUT_DROPPED = "input flood: oldest input dropped"
+# A device's state, as the page shows it (translated there: edge/i18n). The operating system's
+# own words for a failed port are os.strerror's, lower case: the common ones are listed so the
+# catalogue has them.
+PORT_OPENED = N_("port opened")
+DATA_RESUMED = N_("data resumed")
+NO_DATA = N_("no data for {seconds} s")
+NO_USB_DEVICE = N_("no such USB device attached")
+PORT_IN_USE = N_("port in use by another program")
+OS_WORDS = (
+    N_("no such file or directory"),
+    N_("permission denied"),
+    N_("input/output error"),
+    N_("device or resource busy"),
+    N_("no such device"),
+)
 _LOG_FLOOD = (
     "serial device %s sends faster than its input can be handled: "
     "dropping the oldest input, keeping the newest %d bytes"
@@ -231,7 +247,7 @@ class SerialDevice:
                 continue
             if outage is not None:
                 log.warning("serial device %s recovered", self.settings.label)
-            self._set_state(emit, DeviceState.CONNECTED, "port opened")
+            self._set_state(emit, DeviceState.CONNECTED, PORT_OPENED)
             self._heard = False
             opened_at = asyncio.get_running_loop().time()
             try:
@@ -310,7 +326,7 @@ class SerialDevice:
                     idle_pending = False
                     await turn.emit(emit, self.codec.idle())
                 if silence_after is not None and quiet >= silence_after:
-                    reason = f"no data for {silence_after:g} s"
+                    reason = NO_DATA.format(seconds=f"{silence_after:g}")
                     self._set_state(emit, DeviceState.SILENT, reason)
                 flood = self._last_drop
                 if flood is not None and loop.time() - flood >= _FLOOD_OVER_AFTER:
@@ -326,7 +342,7 @@ class SerialDevice:
             last_read = chunk.at
             idle_pending = True
             self._heard = True
-            self._set_state(emit, DeviceState.CONNECTED, "data resumed")
+            self._set_state(emit, DeviceState.CONNECTED, DATA_RESUMED)
             await turn.emit(emit, self.codec.feed(chunk.data))
             await turn.pause()
 
@@ -481,10 +497,10 @@ def _start_reader(loop: asyncio.AbstractEventLoop, port: Any, inbox: _Inbox) -> 
 def _describe(exc: BaseException) -> str:
     """A short reason for logs and state events."""
     if isinstance(exc, PortNotFoundError):
-        return "no such USB device attached"
+        return NO_USB_DEVICE
     text = str(exc)
     if "exclusively lock" in text:
-        return "port in use by another program"
+        return PORT_IN_USE
     number = getattr(exc, "errno", None)
     if isinstance(number, int) and number > 0:
         return os.strerror(number).lower()

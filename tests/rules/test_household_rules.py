@@ -38,7 +38,7 @@ def test_a_household_that_used_its_exits_is_refused_with_the_next_time_in_words(
     assert d.outcome is Outcome.DENY
     assert d.rule == "household-exit-limit"
     assert d.reason == (
-        "household 3-2-501 has used its 1 exit in 2 days: next exit Wed 2 Dec 08:00"
+        "household 3-2-501 has used its 1 exit in 2 days: next exit 2026-12-02 08:00"
     )
 
 

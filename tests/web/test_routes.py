@@ -189,4 +189,4 @@ def test_nav_links_to_mounted_routers(settings: WebSettings, service: Checkpoint
         assert 'href="/storeroom"' not in client.get("/").text
     app = create_app(settings, service, nav_links=[("Uplink <status>", "/uplink")])
     with TestClient(app) as client:
-        assert '<a href="/uplink">Uplink &lt;status&gt;</a>' in client.get("/").text
+        assert '<a href="/uplink" data-i18n>Uplink &lt;status&gt;</a>' in client.get("/").text

@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from edge.crypto.jws import ALGS, JwsError, signature_ok
+from edge.i18n import N_
 from edge.verify.base import CodeStatus, Verdict
 from edge.verify.community_pass.keys import KeyRing
 from edge.verify.community_pass.status_list import PassState, StatusList
@@ -28,8 +29,18 @@ from edge.verify.community_pass.token import (
 log = logging.getLogger(__name__)
 
 CODE_TYPE = "community-pass"
-UNREADABLE = "unreadable code: scan again"
-SIGNATURE_INVALID = "signature invalid"
+# What a person reads: English templates in the catalogue (edge/i18n).
+UNREADABLE = N_("unreadable code: scan again")
+SIGNATURE_INVALID = N_("signature invalid")
+UNKNOWN_KEY = N_("unknown issuer key")
+NOT_YET_VALID = N_("code not yet valid: check the checkpoint clock")
+EXPIRED = N_("code expired")
+REVOKED = N_("code revoked")
+STATUS_WORDS = {
+    CodeStatus.GREEN: N_("code green"),
+    CodeStatus.YELLOW: N_("code yellow"),
+    CodeStatus.RED: N_("code red"),
+}
 
 
 class CommunityPassVerifier:
@@ -75,7 +86,7 @@ class CommunityPassVerifier:
             return _fail("algorithm", SIGNATURE_INVALID, why="algorithm not allowed")
         found = self.keyring.lookup(jws.kid)
         if found is None:
-            return _fail("issuer", "unknown issuer key", kid=jws.kid[:64])
+            return _fail("issuer", UNKNOWN_KEY, kid=jws.kid[:64])
         key, alg = found
         if jws.alg != alg:
             return _fail("algorithm", SIGNATURE_INVALID, kid=jws.kid, why=f"key is {alg}")
@@ -88,22 +99,18 @@ class CommunityPassVerifier:
         # From here the pass is authentic, so who it names and until when can be reported.
         details = {"kid": jws.kid, "alg": alg, "signed_status": claims.status.value}
         if claims.issued_at - self._skew > at:  # (at + skew could overflow at year 9999)
-            return _refuse(
-                claims, "not-yet-valid", "code not yet valid: check the checkpoint clock", details
-            )
+            return _refuse(claims, "not-yet-valid", NOT_YET_VALID, details)
         if at >= claims.expires_at:
-            return _refuse(claims, "expiry", "code expired", details)
+            return _refuse(claims, "expiry", EXPIRED, details)
         state = self.status_list.lookup(claims.pass_id)
         if state is PassState.REVOKED:
-            return _refuse(
-                claims, "status", "code revoked", {**details, "status_source": "status-list"}
-            )
+            return _refuse(claims, "status", REVOKED, {**details, "status_source": "status-list"})
         status = claims.status if state is None else CodeStatus(state.value)
         return Verdict(
             valid=True,
             code_type=CODE_TYPE,
             status=status,
-            reason=f"code {status.value}",
+            reason=STATUS_WORDS[status],
             subject=claims.resident_id,
             expires_at=claims.expires_at,
             issuer=claims.issuer,

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from edge.i18n import N_
 from edge.verify.base import Verdict
 from edge.verify.dcc.base45 import b45decode
 from edge.verify.dcc.chain import (
@@ -45,29 +46,29 @@ from edge.verify.dcc.valuesets import Mismatch, ValueSets, load_value_sets
 log = logging.getLogger(__name__)
 
 CODE_TYPE = "eu-dcc"
-DAMAGED = "not a valid health certificate (damaged code)"
+DAMAGED = N_("not a valid health certificate (damaged code)")
 REASONS = {
-    "schema": "not a valid health certificate (content not in the EU format)",
-    "trust": "unknown issuer: signer not in the trust list",
-    "signature": "signature invalid",
-    "key-usage": "issuer not allowed to sign this certificate type",
-    "expiry": "certificate expired",
-    "not-yet-valid": "certificate not valid yet",
-    "signer-expired": "signer certificate expired or not yet valid",
-    "value-set": "{field} {value} is not in the EU list",
+    "schema": N_("not a valid health certificate (content not in the EU format)"),
+    "trust": N_("unknown issuer: signer not in the trust list"),
+    "signature": N_("signature invalid"),
+    "key-usage": N_("issuer not allowed to sign this certificate type"),
+    "expiry": N_("certificate expired"),
+    "not-yet-valid": N_("certificate not valid yet"),
+    "signer-expired": N_("signer certificate expired or not yet valid"),
+    "value-set": N_("{field} {value} is not in the EU list"),
 }
 #: ValueSets' field names (valuesets.CODED_FIELDS) in the words of the "value-set" reason
 FIELD_WORDS = {
-    "disease": "disease",
-    "vaccine-type": "vaccine type",
-    "vaccine-product": "vaccine product",
-    "vaccine-maker": "vaccine maker",
-    "country": "country",
-    "test-type": "test type",
-    "test-result": "test result",
-    "test-device": "rapid test device",
+    "disease": N_("disease"),
+    "vaccine-type": N_("vaccine type"),
+    "vaccine-product": N_("vaccine product"),
+    "vaccine-maker": N_("vaccine maker"),
+    "country": N_("country"),
+    "test-type": N_("test type"),
+    "test-result": N_("test result"),
+    "test-device": N_("rapid test device"),
 }
-BLANK = "(blank)"  # an empty code, shown in a reason
+BLANK = N_("(blank)")  # an empty code, shown in a reason
 
 
 class DccVerifier:

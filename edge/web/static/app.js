@@ -1,8 +1,14 @@
 // The checkpoint page: log in, then follow /api/live (server-sent events) and draw each lane's
-// decision the moment it arrives. All data goes in with textContent, never as HTML.
+// decision the moment it arrives, with its sound. All data goes in with textContent, never as
+// HTML; every word goes through I18N (t for the page's own words, message for the server's).
+//
+// The desk: a sound per outcome and a fever alarm until acknowledged (sound.js), a lane shown
+// alone and large for the queue to see (?lane=ID, or keys 1-9), keyboard shortcuts (?).
 "use strict";
 
 const OUTCOMES = ["ADMIT", "DENY", "RECHECK"];
+// Colour, a symbol and a word: the outcome reads without colour (and from across the gate).
+const SYMBOLS = { ADMIT: "✓", DENY: "✕", RECHECK: "↻", pending: "…", notice: "!", idle: "" };
 const KEEP_RECENT = 50;
 const state = {
   user: null,
@@ -13,9 +19,12 @@ const state = {
   devices: new Map(),
   source: null,
   countsTimer: null,
+  fevers: [],            // fever denials not acknowledged yet: {key, lane, temperature, at}
+  queueLane: null,       // the lane shown alone (the view for the queue), or null
 };
 
 const $ = (id) => document.getElementById(id);
+const { t, tn, message, fmt } = I18N;
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -33,40 +42,49 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-function clock(at) {
-  return at ? new Date(at * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }) : "";
+// ---- words -----------------------------------------------------------------------------------
+function outcomeWord(outcome) {
+  return { ADMIT: t("ADMIT"), DENY: t("DENY"), RECHECK: t("RECHECK") }[outcome] || outcome;
 }
 
-function celsius(t) {
-  return t === null || t === undefined ? "no temperature" : `${Number(t).toFixed(1)} °C`;
+function temperature(value) {
+  return value === null || value === undefined ? t("no temperature") : fmt.celsius(value);
 }
 
-function words(code) {
-  return code ? String(code).replace(/[_-]+/g, " ") : "";
+function codeType(type) {
+  if (!type) return t("no code");
+  const key = String(type).replace(/[_\s]+/g, "-");
+  return { "community-pass": t("community pass"), "eu-dcc": t("EU health certificate"), unknown: t("unknown code") }[key] || String(type).replace(/[_-]+/g, " ");
 }
 
-async function api(path, options) {
-  const response = await fetch(path, Object.assign({ credentials: "same-origin", headers: { "Content-Type": "application/json" } }, options || {}));
-  let body = null;
-  try { body = await response.json(); } catch (_) { body = null; }
-  if (!response.ok) {
-    const detail = body && body.detail ? (typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail)) : response.statusText;
-    const error = new Error(detail);
-    error.status = response.status;
-    throw error;
-  }
-  return body;
+function codeStatus(status) {
+  return { green: t("code green"), yellow: t("code yellow"), red: t("code red") }[status] || message(status);
 }
 
-// ---- login ---------------------------------------------------------------------------------
-function showLogin(message) {
+function deviceState(value) {
+  return { connected: t("connected"), silent: t("silent"), unplugged: t("unplugged"), fault: t("fault"), starting: t("starting") }[value] || message(value);
+}
+
+function deviceKind(kind) {
+  return { thermometer: t("thermometer"), scanner: t("scanner"), camera: t("camera") }[kind] || kind;
+}
+
+function laneName(id) {
+  const lane = state.lanes.get(id);
+  return (lane && lane.name) || id;
+}
+
+// ---- login -----------------------------------------------------------------------------------
+function showLogin(note) {
   closeLive();
+  alarmOff();
   state.user = null;
+  Shell.hide();
   $("app").hidden = true;
-  $("who").hidden = true;
+  $("desk").hidden = true;
   $("connection").hidden = true;
   $("login").hidden = false;
-  $("login-error").textContent = message || "";
+  $("login-error").textContent = note || "";
   $("username").focus();
 }
 
@@ -81,42 +99,50 @@ function showApp(user) {
   const next = nextPage();
   if (next) { location.assign(next); return; }
   state.user = user;
+  Shell.show(user);
   $("login").hidden = true;
   $("app").hidden = false;
-  $("who").hidden = false;
-  $("who-name").textContent = `${user.username} (${user.role})`;
-  document.body.classList.toggle("supervisor", !!user.supervisor);
-  $("end-all").hidden = !user.supervisor;
+  $("desk").hidden = false;
+  soundChanged();
   openLive();
 }
 
 async function start() {
-  try {
-    showApp(await api("/api/me"));
-  } catch (error) {
-    if (error.status === 401) showLogin("");
-    else { showLogin(""); $("login-error").textContent = "The gateway does not answer; retrying…"; setTimeout(start, 3000); }
+  await Shell.ready;
+  Shell.onSessionEnded((note) => showLogin(note === undefined ? t("Your session ended: log in again.") : note));
+  let response = null;
+  try { response = await fetch("/api/me", { credentials: "same-origin" }); } catch (_) { response = null; }
+  if (response && response.status === 401) { showLogin(""); return; }
+  if (!response || !response.ok) {
+    showLogin("");
+    $("login-error").textContent = t("The gateway does not answer; retrying…");
+    setTimeout(start, 3000);
+    return;
   }
+  showApp(await response.json());
 }
 
 $("login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   $("login-error").textContent = "";
   try {
-    const user = await api("/api/login", { method: "POST", body: JSON.stringify({ username: $("username").value.trim(), password: $("password").value }) });
+    const response = await fetch("/api/login", {
+      method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: $("username").value.trim(), password: $("password").value }),
+    });
+    const body = await response.json().catch(() => null);
+    if (!response.ok) {
+      $("login-error").textContent = message((body && typeof body.detail === "string" && body.detail) || response.statusText);
+      return;
+    }
     $("password").value = "";
-    showApp(user);
-  } catch (error) {
-    $("login-error").textContent = error.status ? error.message : "The gateway does not answer.";
+    showApp(body);
+  } catch (_) {
+    $("login-error").textContent = t("The gateway does not answer.");
   }
 });
 
-$("logout").addEventListener("click", async () => {
-  try { await api("/api/logout", { method: "POST" }); } catch (_) { /* logged out locally anyway */ }
-  showLogin("Logged out.");
-});
-
-// ---- live channel --------------------------------------------------------------------------
+// ---- live channel ----------------------------------------------------------------------------
 function closeLive() {
   if (state.source) { state.source.close(); state.source = null; }
 }
@@ -126,10 +152,10 @@ function openLive() {
   const source = new EventSource("/api/live");
   state.source = source;
   source.onopen = () => { $("connection").hidden = true; };
-  source.onmessage = (message) => {
-    let event;
-    try { event = JSON.parse(message.data); } catch (_) { return; }
-    handle(event);
+  source.onmessage = (event) => {
+    let data;
+    try { data = JSON.parse(event.data); } catch (_) { return; }
+    handle(data);
   };
   source.onerror = () => {
     if (state.source !== source) return;
@@ -139,8 +165,8 @@ function openLive() {
     if (source.readyState === EventSource.CLOSED) {
       closeLive();
       setTimeout(async () => {
-        try { await api("/api/me"); openLive(); }
-        catch (error) { if (error.status === 401) showLogin("Your session ended: log in again."); else openLive(); }
+        try { await Shell.api("/api/me"); openLive(); }
+        catch (error) { if (error.status !== 401) openLive(); }
       }, 2000);
     }
   };
@@ -168,7 +194,8 @@ const handlers = {
     }
     $("policy-version").textContent = event.policy_version || "?";
     if (event.storage) renderStorage(event.storage);
-    renderLanes(); renderDevices(); renderRecent();
+    renderLanes(); renderDevices(); renderRecent(); renderAlarm();
+    queueFromAddress();
   },
   ScreeningDecided(event) {
     // Shown at once; ScreeningRecorded follows when it is on record (then it can be overridden).
@@ -186,6 +213,12 @@ const handlers = {
     if (lane && lane.counts_today) {  // count at once; the refresh below brings the truth
       lane.counts_today[s.outcome] = (lane.counts_today[s.outcome] || 0) + 1;
       lane.counts_today.total = (lane.counts_today.total || 0) + 1;
+    }
+    if (s.rule === "fever") {
+      state.fevers.push({ key: s.key, lane: s.lane, temperature: s.temperature, at: s.decided_at });
+      renderAlarm();
+    } else {
+      Cues.play(s.outcome);
     }
     renderLane(s.lane); renderRecent(); refreshCountsSoon();
   },
@@ -208,7 +241,8 @@ const handlers = {
   },
   DeviceInputRejected(event) {
     if (!event.lane) return;
-    state.shown.set(event.lane, { kind: "notice", notice: event.notice || "unreadable input: try again", reason: event.reason, at: event.at });
+    state.shown.set(event.lane, { kind: "notice", notice: event.notice || t("unreadable input: try again"), reason: event.reason, at: event.at });
+    Cues.play("notice");
     renderLane(event.lane);
   },
   DecisionOverridden(event) {
@@ -235,7 +269,7 @@ function refreshCountsSoon() {
   clearTimeout(state.countsTimer);
   state.countsTimer = setTimeout(async () => {
     try {
-      for (const lane of await api("/api/lanes")) {
+      for (const lane of await Shell.api("/api/lanes")) {
         state.lanes.set(lane.id, lane);
         renderCounts(lane.id);
       }
@@ -243,13 +277,51 @@ function refreshCountsSoon() {
   }, 250);
 }
 
-// ---- drawing -------------------------------------------------------------------------------
+// ---- the fever alarm ---------------------------------------------------------------------------
+function renderAlarm() {
+  const fever = state.fevers[state.fevers.length - 1];
+  $("alarm").hidden = !fever;
+  if (fever) {
+    const more = state.fevers.length > 1 ? " " + tn("({n} fever not acknowledged)", "({n} fevers not acknowledged)", state.fevers.length) : "";
+    $("alarm-text").textContent = t("Fever at {lane}: {temperature}, {time}. Keep the resident apart and follow the fever procedure.", {
+      lane: laneName(fever.lane), temperature: temperature(fever.temperature), time: fmt.time(fever.at),
+    }) + more;
+  }
+  Cues.alarm(!!fever);
+}
+
+function acknowledgeAlarm() {
+  if (!state.fevers.length) return false;
+  state.fevers = [];
+  renderAlarm();
+  return true;
+}
+
+function alarmOff() { state.fevers = []; renderAlarm(); }
+
+$("alarm-ack").addEventListener("click", acknowledgeAlarm);
+
+// ---- sound -------------------------------------------------------------------------------------
+function soundChanged() {
+  const muted = Cues.muted;
+  $("mute").setAttribute("aria-pressed", muted ? "true" : "false");
+  $("mute-label").textContent = muted ? t("Sound off") : t("Sound on");
+  $("sound-off").hidden = muted || !Cues.locked || !state.user;
+}
+Cues.onChange(soundChanged);
+$("mute").addEventListener("click", () => Cues.setMuted(!Cues.muted));
+$("sound-on").addEventListener("click", () => { Cues.unlock(); });
+
+// ---- drawing -----------------------------------------------------------------------------------
 function laneNode(id) {
   let node = document.querySelector(`.lane[data-lane="${CSS.escape(id)}"]`);
   if (!node) {
     const lane = state.lanes.get(id) || { id, name: id };
+    const position = [...state.lanes.keys()].indexOf(id) + 1;
     node = el("article", { class: "lane", "data-lane": id },
-      el("header", {}, el("h2", { text: lane.name || id }), el("div", { class: "counts" })),
+      el("header", {}, el("h2", { text: lane.name || id, translate: "no" }), el("div", { class: "counts" }),
+        el("button", { type: "button", class: "quiet lane-view", "aria-label": t("Show this lane alone, large"), onclick: () => enterQueue(id) },
+          t("Lane view"), position > 0 && position < 10 ? el("kbd", { translate: "no" }, String(position)) : null)),
       el("div", { class: "decision idle", "aria-live": "assertive", "aria-atomic": "true" }));
     $("lanes").append(node);
   }
@@ -265,36 +337,52 @@ function renderCounts(id) {
   const lane = state.lanes.get(id);
   const counts = (lane && lane.counts_today) || {};
   laneNode(id).querySelector(".counts").replaceChildren(
-    el("span", {}, "today ", el("b", { text: counts.total || 0 })),
-    ...OUTCOMES.map((o) => el("span", {}, `${o} `, el("b", { text: counts[o] || 0 }))));
+    el("span", {}, t("today") + " ", el("b", { text: fmt.number(counts.total || 0) })),
+    ...OUTCOMES.map((o) => el("span", { "data-outcome": o }, `${outcomeWord(o)} `, el("b", { text: fmt.number(counts[o] || 0) }))));
 }
 
 function overrideButton(s) {
   if (!state.user || !state.user.supervisor || !s.id) return null;  // only what is on record
-  return el("button", { type: "button", class: "override", "data-screening": s.id, onclick: () => openOverride(s.key) }, "Override");
+  return el("button", { type: "button", class: "override", "data-screening": s.id, onclick: () => openOverride(s.key) }, t("Override"));
 }
-
-const RECORD_MARKS = { pending: "recording…", waiting: "NOT RECORDED YET", lost: "NOT RECORDED" };
 
 function recordMark(s) {
   if (!s.recorded || s.recorded === "yes") return null;
-  return el("div", { class: `rec ${s.recorded}`, role: s.recorded === "pending" ? null : "status", title: s.record_note || "" },
-    RECORD_MARKS[s.recorded] + (s.record_note && s.recorded !== "pending" ? `: ${s.record_note}` : ""));
+  const marks = { pending: t("recording…"), waiting: t("NOT RECORDED YET"), lost: t("NOT RECORDED") };
+  const note = s.record_note ? message(s.record_note) : "";
+  return el("div", { class: `rec ${s.recorded}`, role: s.recorded === "pending" ? null : "status", title: note },
+    marks[s.recorded] + (note && s.recorded !== "pending" ? `: ${note}` : ""));
 }
 
 function renderStorage(status) {
   const banner = $("storage");
   if (status.ok) { banner.hidden = true; banner.replaceChildren(); return; }
-  const waiting = status.unrecorded ? ` ${status.unrecorded} decision(s) shown are kept in memory and will be recorded when it works again.` : "";
+  const waiting = status.unrecorded ? " " + tn("{n} decision shown is kept in memory and will be recorded when the storage works again.", "{n} decisions shown are kept in memory and will be recorded when the storage works again.", status.unrecorded) : "";
   banner.replaceChildren(
-    el("b", {}, "Storage full or failing: decisions are not being recorded. "),
-    el("span", {}, `${status.what}. What to do: ${status.advice}.${waiting}`));
+    el("b", {}, t("Storage full or failing: decisions are not being recorded."), " "),
+    el("span", {}, t("{what}. What to do: {advice}.", { what: message(status.what), advice: message(status.advice) }) + waiting));
   banner.hidden = false;
 }
 
 function overrideNote(s) {
   if (!s.override_user) return null;
-  return el("div", { class: "note" }, `Overridden by ${s.override_user} (policy said ${s.decided_outcome}): ${s.override_reason || ""}`);
+  return el("div", { class: "note" }, t("Overridden by {user} (policy said {outcome}): {reason}", { user: s.override_user, outcome: outcomeWord(s.decided_outcome), reason: s.override_reason || "" }));
+}
+
+// What the lane shows: a headline (symbol and word), the reason, the facts.
+function headline(kind, word) {
+  return el("div", { class: "headline" }, el("span", { class: "symbol", "aria-hidden": "true" }, SYMBOLS[kind] || ""), el("span", { class: "outcome" }, word));
+}
+
+// The resident's next step, for the lane view facing the queue.
+function waitingWords(waitingFor) {
+  return waitingFor === "code" ? t("waiting for code") : waitingFor === "temperature" ? t("waiting for temperature") : message(waitingFor);
+}
+
+function noticeAction(notice) {
+  // "unreadable code: scan again" -> "SCAN AGAIN"; "...: measure again" -> "MEASURE AGAIN"
+  const english = String(notice).includes(":") ? String(notice).split(":").pop().trim() : "";
+  return { "scan again": t("SCAN AGAIN"), "measure again": t("MEASURE AGAIN") }[english] || t("TRY AGAIN");
 }
 
 function renderLane(id) {
@@ -303,33 +391,32 @@ function renderLane(id) {
   const panel = node.querySelector(".decision");
   const shown = state.shown.get(id) || { kind: "idle" };
   let cls = "decision idle";
-  let children = [el("div", { class: "outcome" }, "Ready"), el("div", { class: "reason" }, "next resident please")];
+  let children = [headline("idle", t("Ready")), el("div", { class: "reason" }, t("next resident please"))];
   if (shown.kind === "pending") {
     cls = "decision pending";
-    const have = shown.waiting_for === "code" ? (shown.temperature !== null && shown.temperature !== undefined ? celsius(shown.temperature) : "") : words(shown.code_type);
-    children = [el("div", { class: "outcome" }, "WAIT"), el("div", { class: "reason" }, `waiting for ${shown.waiting_for}`),
-      el("div", { class: "facts" }, have ? el("span", {}, have) : null, el("time", {}, clock(shown.at)))];
+    const have = shown.waiting_for === "code" ? (shown.temperature !== null && shown.temperature !== undefined ? temperature(shown.temperature) : "") : (shown.code_type ? codeType(shown.code_type) : "");
+    children = [headline("pending", t("WAIT")), el("div", { class: "reason" }, waitingWords(shown.waiting_for)),
+      el("div", { class: "facts" }, have ? el("span", {}, have) : null, el("time", {}, fmt.time(shown.at)))];
   } else if (shown.kind === "notice") {
     cls = "decision notice";
-    // "unreadable code: scan again" -> "SCAN AGAIN"; "...: measure again" -> "MEASURE AGAIN"
-    const action = shown.notice.includes(":") ? shown.notice.split(":").pop().trim().toUpperCase() : "TRY AGAIN";
-    children = [el("div", { class: "outcome" }, action), el("div", { class: "reason" }, shown.notice),
-      el("div", { class: "facts" }, el("time", {}, clock(shown.at)))];
+    children = [headline("notice", noticeAction(shown.notice)), el("div", { class: "reason" }, message(shown.notice)),
+      el("div", { class: "facts" }, el("time", {}, fmt.time(shown.at)))];
   } else if (shown.kind === "decision") {
     const s = state.screenings.get(shown.key);
     if (s) {
       cls = `decision ${s.outcome}`;
       children = [
-        el("div", { class: "outcome" }, s.outcome),
-        el("div", { class: "reason" }, s.reason),
-        el("div", { class: "facts" }, el("span", {}, celsius(s.temperature)), el("span", {}, words(s.code_type) || "no code"),
-          s.code_status ? el("span", {}, `code ${words(s.code_status)}`) : null, el("time", {}, clock(s.decided_at))),
+        headline(s.outcome, outcomeWord(s.outcome)),
+        el("div", { class: "reason" }, message(s.reason)),
+        el("div", { class: "facts" }, el("span", {}, temperature(s.temperature)), el("span", {}, codeType(s.code_type)),
+          s.code_status ? el("span", {}, codeStatus(s.code_status)) : null, el("time", {}, fmt.time(s.decided_at))),
         recordMark(s), overrideNote(s), overrideButton(s)];
     }
   }
   const s = shown.kind === "decision" ? state.screenings.get(shown.key) : null;
   panel.className = cls;
   panel.dataset.kind = shown.kind;
+  panel.dataset.rule = (s && s.rule) || "";
   panel.dataset.screening = (s && s.id) || "";
   panel.replaceChildren(...children.filter(Boolean));
 }
@@ -339,36 +426,36 @@ function renderDevices() {
   $("devices").replaceChildren(...items.map((d) => {
     const rejected = Object.values(d.rejected || {}).reduce((a, b) => a + b, 0);
     return el("li", { "data-device": d.id },
-      el("div", {}, el("b", { text: d.id }), " ", el("span", { class: `badge ${d.state}`, text: d.state })),
-      el("div", { class: "small" }, [words(d.kind), d.lane ? `lane ${d.lane}` : null, d.reason].filter(Boolean).join(" · ")),
-      rejected ? el("div", { class: "small" }, `${rejected} unreadable input(s)`) : null);
+      el("div", {}, el("b", { text: d.id, translate: "no" }), " ", el("span", { class: `badge ${d.state}`, "data-state": d.state, text: deviceState(d.state) })),
+      el("div", { class: "small" }, [deviceKind(d.kind), d.lane ? t("lane {lane}", { lane: laneName(d.lane) }) : null, d.reason ? message(d.reason) : null].filter(Boolean).join(" · ")),
+      rejected ? el("div", { class: "small" }, tn("{n} unreadable input", "{n} unreadable inputs", rejected)) : null);
   }));
 }
 
 function renderRecent() {
   $("recent").replaceChildren(...state.recent.map((key) => state.screenings.get(key)).filter(Boolean).map((s) =>
     el("li", { "data-screening": s.id || "", "data-key": s.key },
-      el("span", { class: `badge ${s.outcome}`, text: s.outcome }),
-      el("span", {}, s.reason),
-      el("span", { class: "small" }, `${clock(s.decided_at)} · ${s.lane} · ${celsius(s.temperature)} · ${words(s.code_type) || "no code"}${s.id ? ` · #${s.id}` : ""}`),
+      el("span", { class: `badge ${s.outcome}`, "data-outcome": s.outcome }, `${SYMBOLS[s.outcome] || ""} ${outcomeWord(s.outcome)}`),
+      el("span", {}, message(s.reason)),
+      el("span", { class: "small" }, [fmt.time(s.decided_at), laneName(s.lane), temperature(s.temperature), codeType(s.code_type), s.id ? `#${s.id}` : null].filter(Boolean).join(" · ")),
       recordMark(s),
-      s.override_user ? el("span", { class: "over" }, `overridden by ${s.override_user}: ${s.override_reason || ""}`) : null,
+      s.override_user ? el("span", { class: "over" }, t("overridden by {user}: {reason}", { user: s.override_user, reason: s.override_reason || "" })) : null,
       overrideButton(s))));
 }
 
 async function loadOverrides() {
   try {
-    const rows = await api("/api/overrides");
+    const rows = await Shell.api("/api/overrides");
     $("overrides").replaceChildren(...rows.map((o) => el("li", {},
-      el("span", { class: "small" }, `${new Date(o.at * 1000).toLocaleString()} · #${o.screening_id}`),
-      el("span", {}, `${o.user}: ${o.before} → ${o.after}`), el("span", {}, o.reason))));
+      el("span", { class: "small" }, `${fmt.dateTime(o.at)} · #${o.screening_id}`),
+      el("span", {}, `${o.user}: ${outcomeWord(o.before)} → ${outcomeWord(o.after)}`), el("span", {}, o.reason))));
   } catch (error) {
-    $("overrides").replaceChildren(el("li", {}, `could not load: ${error.message}`));
+    $("overrides").replaceChildren(el("li", {}, t("could not load: {error}", { error: error.message })));
   }
 }
 $("audit").addEventListener("toggle", () => { if ($("audit").open) loadOverrides(); });
 
-// ---- override dialog -----------------------------------------------------------------------
+// ---- override dialog ---------------------------------------------------------------------------
 let overriding = null;
 
 function openOverride(key) {
@@ -376,8 +463,8 @@ function openOverride(key) {
   if (!s || !s.id) return;
   overriding = s.id;
   $("override-id").textContent = `#${s.id}`;
-  $("override-current").textContent = `Now ${s.outcome}: ${s.reason}`;
-  $("override-outcome").replaceChildren(...OUTCOMES.filter((o) => o !== s.outcome).map((o) => el("option", { value: o, text: o })));
+  $("override-current").textContent = t("Now {outcome}: {reason}", { outcome: outcomeWord(s.outcome), reason: message(s.reason) });
+  $("override-outcome").replaceChildren(...OUTCOMES.filter((o) => o !== s.outcome).map((o) => el("option", { value: o, text: outcomeWord(o) })));
   $("override-reason").value = "";
   $("override-error").textContent = "";
   $("override-dialog").showModal();
@@ -388,54 +475,84 @@ $("override-cancel").addEventListener("click", () => $("override-dialog").close(
 $("override-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const reason = $("override-reason").value.trim();
-  if (!reason) { $("override-error").textContent = "Give a reason."; return; }
+  if (!reason) { $("override-error").textContent = t("Give a reason."); return; }
   try {
-    const view = await api(`/api/screenings/${overriding}/override`, { method: "POST", body: JSON.stringify({ outcome: $("override-outcome").value, reason }) });
+    const view = await Shell.api(`/api/screenings/${overriding}/override`, { method: "POST", body: JSON.stringify({ outcome: $("override-outcome").value, reason }) });
     state.screenings.set(view.key, Object.assign(state.screenings.get(view.key) || {}, view, { recorded: "yes" }));
     renderLane(view.lane); renderRecent();
     $("override-dialog").close();
   } catch (error) {
-    if (error.status === 401) { $("override-dialog").close(); showLogin("Your session ended: log in again."); return; }
+    if (error.status === 401) { $("override-dialog").close(); return; }
     $("override-error").textContent = error.message;
   }
 });
 
-// ---- password, and signing everyone out ------------------------------------------------------
-const ACCOUNT_TEXT = {
-  differ: "The two new passwords differ.",
-  confirmEndAll: "Sign out everyone else, on every tablet and phone? They must log in again.",
-  ended: (n) => `${n} session(s) ended. Everyone else must log in again.`,
-};
+// ---- the lane view for the queue ---------------------------------------------------------------
+// One lane alone, filling the screen: a tablet on a stand or a screen facing the queue.
+function enterQueue(id) {
+  if (!state.lanes.has(id)) return;
+  state.queueLane = id;
+  document.body.classList.add("queue");
+  for (const node of document.querySelectorAll(".lane")) node.classList.toggle("focused", node.dataset.lane === id);
+  $("queue-leave").hidden = false;
+  const url = new URL(location.href);
+  url.searchParams.set("lane", id);
+  history.replaceState(null, "", url);
+}
 
-$("password-open").addEventListener("click", () => {
-  $("password-form").reset();
-  $("password-error").textContent = "";
-  $("password-dialog").showModal();
-  $("password-current").focus();
-});
-$("password-cancel").addEventListener("click", () => $("password-dialog").close());
-$("password-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  if ($("password-new").value !== $("password-again").value) { $("password-error").textContent = ACCOUNT_TEXT.differ; return; }
-  try {
-    await api("/api/password", { method: "POST", body: JSON.stringify({ current_password: $("password-current").value, new_password: $("password-new").value }) });
-    $("password-form").reset();
-    $("password-dialog").close();
-  } catch (error) {
-    if (error.status === 401) { $("password-dialog").close(); showLogin("Your session ended: log in again."); return; }
-    $("password-error").textContent = error.message;
-  }
-});
+function leaveQueue() {
+  if (!state.queueLane) return false;
+  state.queueLane = null;
+  document.body.classList.remove("queue");
+  for (const node of document.querySelectorAll(".lane")) node.classList.remove("focused");
+  $("queue-leave").hidden = true;
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  const url = new URL(location.href);
+  url.searchParams.delete("lane");
+  history.replaceState(null, "", url);
+  return true;
+}
 
-$("end-all").addEventListener("click", async () => {
-  if (!window.confirm(ACCOUNT_TEXT.confirmEndAll)) return;
-  try {
-    const result = await api("/api/sessions/end-all", { method: "POST" });
-    window.alert(ACCOUNT_TEXT.ended(result.ended));
-  } catch (error) {
-    if (error.status === 401) showLogin("Your session ended: log in again.");
-    else window.alert(error.message);
-  }
+function queueFromAddress() {
+  const id = new URLSearchParams(location.search).get("lane");
+  if (id && state.lanes.has(id)) enterQueue(id);
+  else if (state.queueLane) enterQueue(state.queueLane);
+}
+
+function toggleFullScreen() {
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  else document.documentElement.requestFullscreen().catch(() => {});
+}
+
+$("queue-leave").addEventListener("click", leaveQueue);
+
+// ---- keyboard shortcuts ------------------------------------------------------------------------
+$("shortcuts-open").addEventListener("click", () => $("shortcuts-dialog").showModal());
+$("shortcuts-close").addEventListener("click", () => $("shortcuts-dialog").close());
+
+function latestDecision() {
+  const lane = state.queueLane || [...state.lanes.keys()][0];
+  const keys = state.recent.filter((key) => { const s = state.screenings.get(key); return s && s.id && (!state.queueLane || s.lane === lane); });
+  return keys.length ? keys[0] : null;
+}
+
+document.addEventListener("keydown", (event) => {
+  if (!state.user || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  const typing = target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+  if (typing || document.querySelector("dialog[open]")) return;  // Esc closes a dialog by itself
+  const key = event.key;
+  let done = true;
+  if ((key === "a" || key === "A" || key === " ") && state.fevers.length) acknowledgeAlarm();
+  else if (key === "m" || key === "M") Cues.setMuted(!Cues.muted);
+  else if (/^[1-9]$/.test(key)) { const id = [...state.lanes.keys()][Number(key) - 1]; if (id) enterQueue(id); else done = false; }
+  else if (key === "Escape") done = leaveQueue();
+  else if (key === "f" || key === "F") { if (!state.queueLane) enterQueue([...state.lanes.keys()][0]); toggleFullScreen(); }
+  else if ((key === "o" || key === "O") && state.user.supervisor) { const latest = latestDecision(); if (latest) openOverride(latest); else done = false; }
+  else if (key === "r" || key === "R") { leaveQueue(); $("recent-title").scrollIntoView({ block: "start" }); }
+  else if (key === "?") $("shortcuts-dialog").showModal();
+  else done = false;
+  if (done) event.preventDefault();
 });
 
 start();

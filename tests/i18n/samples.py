@@ -1,0 +1,118 @@
+"""Every kind of message the gateway makes for a person to read, made by the code that makes
+it: a decision's reason for every rule (and every verifier's failure), household reasons,
+storage problems, device notices and states, login and override errors. The catalogue tests
+check that each one translates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from edge.auth import guards
+from edge.auth import service as auth_service
+from edge.auth import web as auth_web
+from edge.checkpoint import devices, records
+from edge.core.storage_health import StorageHealth, StorageProblem
+from edge.rules import household as hh
+from edge.rules.policy import DOWN, Inputs, Policy, decide
+from edge.verify.base import CodeStatus, Verdict
+from edge.verify.community_pass import verifier as cp
+from edge.verify.dcc import verifier as dcc
+from edge.web import routes_screenings
+from firmware_interfaces.camera import capture
+from firmware_interfaces.transports import serial_port
+
+NOW = datetime(2026, 11, 30, 10, 0).astimezone().timestamp()
+DB = "/var/lib/edge-gateway/gateway.db"
+#: values in the samples that are data, not words: a user's name, a reason typed by staff, a path
+DATA = {"sam", "no phone", DB}
+H = 3600.0
+
+
+def _verdict(reason: str, step: str = "signature") -> Verdict:
+    return Verdict(valid=False, code_type="community-pass", failed_step=step, reason=reason)
+
+
+def _green() -> Verdict:
+    return Verdict(valid=True, code_type="community-pass", status=CodeStatus.GREEN)
+
+
+def decision_reasons() -> list[str]:
+    """A reason for every rule of the policy, and every verifier's reason for a bad code."""
+    p = Policy()
+    household = Policy.model_validate(
+        {"household": {"exits_per_period": 1, "period_hours": 48, "return_within_hours": 4}}
+    )
+    inputs = [
+        Inputs(36.6, _green()),
+        Inputs(38.1, _green()),
+        Inputs(33.0, _green()),
+        Inputs(36.6, _verdict(cp.UNREADABLE, "format")),
+        Inputs(36.6, Verdict(valid=True, code_type="community-pass")),
+        Inputs(37.1, _green()),
+        Inputs(None, _green()),
+        Inputs(None, _green(), thermometer_up=False),
+        Inputs(36.6, None),
+        Inputs(36.6, None, verifier_up=False),
+        Inputs(36.6, _verdict("")),
+    ]
+    for status in CodeStatus:
+        inputs.append(Inputs(36.6, Verdict(True, "community-pass", status=status)))
+    verdict_reasons = [
+        cp.SIGNATURE_INVALID, cp.UNKNOWN_KEY, cp.NOT_YET_VALID, cp.EXPIRED, cp.REVOKED,
+        dcc.DAMAGED, *dcc.REASONS.values(),
+        dcc.REASONS["value-set"].format(field=dcc.FIELD_WORDS["vaccine-product"], value="EU/1/2"),
+        dcc.REASONS["value-set"].format(field=dcc.FIELD_WORDS["country"], value=dcc.BLANK),
+    ]  # fmt: skip
+    inputs += [Inputs(36.6, _verdict(r)) for r in verdict_reasons if "{" not in r]
+    reasons = [decide(p, i).reason for i in inputs]
+    reasons += [decide(Policy(on_thermometer_down="deny"), Inputs(None, _green(), False)).reason]
+    reasons += list(DOWN.values())
+    out = hh.HouseholdContext("3-2-501", exits=(NOW - 2 * H,), now=NOW)
+    back = hh.HouseholdContext("3-2-501", out_since=NOW - 30 * H, now=NOW)
+    later = hh.HouseholdContext("3-2-501", out_since=NOW - 5 * H, now=NOW)
+    visitor = hh.HouseholdContext("3-2-501", visitor=True, now=NOW)
+    reasons += [
+        decide(household, Inputs(36.6, _green(), direction="out", household=out)).reason,
+        decide(household, Inputs(36.6, _green(), direction="in", household=back)).reason,
+        decide(household, Inputs(36.6, _green(), direction="in", household=later)).reason,
+        decide(household, Inputs(36.6, _green(), household=visitor)).reason,
+        decide(
+            p,
+            Inputs(36.6, None, manual=hh.ManualEntry("sam", p.manual.categories[0], "no phone")),
+        ).reason,
+        hh.local_time_words(NOW + 2 * H, NOW),
+        hh.local_time_words(NOW + 24 * H, NOW),
+    ]
+    return reasons
+
+
+def other_messages() -> list[str]:
+    """Storage problems, device notices and states, errors a page shows."""
+    found = []
+    for problem in StorageProblem:
+        health = StorageHealth(DB, problem)
+        found += [health.what, health.advice]
+    found += [devices.UNREADABLE_CODE, devices.UNREADABLE_READING, devices.NOT_OPENED]
+    found += [records.NOT_RECORDED, records.GIVEN_UP, records.NEEDS_REASON]
+    found += [records.ALREADY.format(outcome="DENY")]
+    found += [
+        auth_web.LOG_IN_FIRST, auth_web.WRONG_LOGIN, auth_web.TOO_MANY,
+        auth_web.NOT_ALLOWED.format(role="supervisor", username="sam", actual="staff"),
+        auth_service.WRONG_CURRENT, auth_service.TOO_SHORT, auth_service.TOO_LONG,
+        auth_service.UNCHANGED, auth_service.NOT_HERE,
+        guards.TOO_LARGE.format(limit=65536), guards.FOREIGN_ORIGIN, guards.NO_ORIGIN,
+        guards.INTERNAL_ERROR,
+        routes_screenings.NO_SCREENING.format(id=12),
+        routes_screenings.NEEDS_REASON,
+    ]  # fmt: skip
+    found += [
+        serial_port.PORT_OPENED, serial_port.DATA_RESUMED, serial_port.NO_DATA.format(seconds=5),
+        serial_port.NO_USB_DEVICE, serial_port.PORT_IN_USE, *serial_port.OS_WORDS,
+        capture.CAPTURE_OPENED, capture.END_OF_FILE, capture.NO_FRAMES, capture.STOPPED,
+        capture.NO_CAMERA.format(index=0), capture.NO_VIDEO_FILE, capture.NO_STREAM,
+    ]  # fmt: skip
+    return found
+
+
+#: device states and outcomes as the server sends them (the page words them)
+DEVICE_STATES = ["connected", "silent", "unplugged", "fault", "starting"]
