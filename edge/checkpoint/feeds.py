@@ -28,7 +28,7 @@ def _iso(ts: float) -> str:
 
 class DeviceFeed:
     name = "checkpoint-devices"
-    streams = ("device-health",)
+    streams: tuple[str, ...] = ("device-health",)
 
     def __init__(self, specs: Iterable[DeviceSpec]) -> None:
         self.kinds = {spec.id: spec.kind for spec in specs}

@@ -24,7 +24,7 @@ def _iso(ts: float) -> str:
 
 class NoticeReads:
     name = "notice-read"
-    streams = ("notice-read",)
+    streams: tuple[str, ...] = ("notice-read",)
 
     def changes(
         self, db: sqlite_utils.Database, after: int, limit: int
@@ -47,7 +47,7 @@ class NoticeReads:
 
 class NoticeReplies:
     name = "notice-reply"
-    streams = ("notice-reply",)
+    streams: tuple[str, ...] = ("notice-reply",)
 
     def changes(
         self, db: sqlite_utils.Database, after: int, limit: int

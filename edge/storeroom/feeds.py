@@ -36,7 +36,7 @@ def _iso(ts: float) -> str:
 
 class AlertFeed:
     name = "storeroom-alerts"
-    streams = ("alert",)
+    streams: tuple[str, ...] = ("alert",)
 
     def changes(
         self, db: sqlite_utils.Database, after: int, limit: int
@@ -67,7 +67,7 @@ class AlertFeed:
 
 class SensorFeed:
     name = "storeroom-sensors"
-    streams = ("device-health",)
+    streams: tuple[str, ...] = ("device-health",)
 
     def __init__(self, settings: StoreroomSettings) -> None:
         self.kinds = {s.key: "shelf" for s in settings.shelves} | {
@@ -101,7 +101,7 @@ class SensorFeed:
 
 class StockFeed:
     name = "storeroom-stock"
-    streams = ("stock",)
+    streams: tuple[str, ...] = ("stock",)
 
     def __init__(self, settings: StoreroomSettings, clock: Callable[[], float] = time.time) -> None:
         self.items = {i.key: i for i in settings.items}
