@@ -16,8 +16,9 @@ from pydantic import BaseModel
 from edge.config.loader import ConfigError, load_config
 from edge.config.models import GatewayConfig
 
-#: Path settings that are not files the gateway reads: made by the gateway itself.
-NOT_INPUTS = frozenset({"gateway.data_dir", "uplink.hmac_key_file"})
+#: Path settings that are not files the gateway reads: made by the gateway itself (the data
+#: folder; the uplink's hmac key and the visitor-pass key, made on first run).
+NOT_INPUTS = frozenset({"gateway.data_dir", "uplink.hmac_key_file", "community.visitor_key_file"})
 
 # What a person reads: how to make each file that is missing (key path with list indexes
 # dropped). Kept together so that they can be translated.

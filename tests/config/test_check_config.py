@@ -176,3 +176,13 @@ def test_missing_files_lists_paths_at_any_depth(tmp_path: Path) -> None:
     assert keys["web.users_file"] == tmp_path / "users.toml"
     assert "gateway.data_dir" in keys  # a folder the gateway makes: never reported missing
     assert missing_files(config) == []
+
+
+def test_files_the_gateway_makes_itself_are_not_missing(tmp_path: Path) -> None:
+    cfg = workspace(tmp_path)
+    cfg.write_text(
+        cfg.read_text() + '\n[community]\nvisitor_key_file = "made-on-first-run.key.pem"\n'
+    )
+    config = load_config(cfg)
+    assert not (tmp_path / "made-on-first-run.key.pem").exists()
+    assert missing_files(config) == []
