@@ -23,7 +23,7 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,6 +37,7 @@ from edge.storeroom.errors import (
     UnknownSensorError,
 )
 from edge.storeroom.service import StoreroomService
+from edge.web.shell import serve_page
 
 ROUTES = [
     ("GET", "/storeroom"),
@@ -152,8 +153,9 @@ def create_router(
     headers = {"Content-Security-Policy": page_csp(html)}  # its inline code, by hash only
 
     @router.get("/storeroom", response_class=HTMLResponse, include_in_schema=False)
-    async def page() -> HTMLResponse:
-        return HTMLResponse(html, headers=headers)
+    async def page(request: Request) -> HTMLResponse:
+        # In the gateway's frame (its menu, account buttons, the reader's language).
+        return serve_page(request, "storeroom", html, headers)
 
     @router.get("/api/storeroom/items", summary="Stock")
     async def items() -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 
 from firmware_interfaces.events import DeviceEvent, FrameRejected, ShelfWeight, rejected
+from firmware_interfaces.words import N_
 
 MAX_PAYLOAD = 1024
 _GRAMS = {"kg": 1.0, "g": 0.001}
@@ -40,17 +41,19 @@ class ShelfJsonCodec:
 
     def decode(self, payload: bytes) -> ShelfWeight | FrameRejected:
         if len(payload) > MAX_PAYLOAD:
-            return rejected("payload too long", payload)
+            return rejected(N_("payload too long"), payload)
         try:
             doc = _DECODER.decode(payload.decode("utf-8"))
         except UnicodeDecodeError:
-            return rejected("not UTF-8", payload)
+            return rejected(N_("not UTF-8"), payload)
         except (ValueError, RecursionError):
-            return rejected("not JSON", payload)
+            return rejected(N_("not JSON"), payload)
         if not isinstance(doc, dict):
-            return rejected("not a JSON object", payload)
+            return rejected(N_("not a JSON object"), payload)
         if "error" in doc:
-            return rejected(f"device error: {str(doc['error'])[:60]}", payload)
+            return rejected(
+                N_("device error: {error}").format(error=str(doc["error"])[:60]), payload
+            )
         if "kg" in doc:
             value, factor = doc["kg"], 1.0
         elif "g" in doc:
@@ -58,19 +61,19 @@ class ShelfJsonCodec:
         elif "weight" in doc:
             unit = doc.get("unit", "kg")
             if unit not in _GRAMS:
-                return rejected("unknown unit", payload)
+                return rejected(N_("unknown unit"), payload)
             value, factor = doc["weight"], _GRAMS[unit]
         else:
-            return rejected("no weight", payload)
+            return rejected(N_("no weight"), payload)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return rejected("weight is not a number", payload)
+            return rejected(N_("weight is not a number"), payload)
         kilograms = float(value) * factor
         if not math.isfinite(kilograms):
-            return rejected("weight is not a number", payload)
+            return rejected(N_("weight is not a number"), payload)
         if kilograms < -self.negative_tolerance_kg:
-            return rejected("negative weight", payload)
+            return rejected(N_("negative weight"), payload)
         if kilograms > self.capacity_kg:
-            return rejected("weight above capacity", payload)
+            return rejected(N_("weight above capacity"), payload)
         return ShelfWeight(kilograms)
 
     # The stream-codec shape (see codecs/base.py): one MQTT message is one complete frame.

@@ -14,6 +14,7 @@ from edge.checkpoint import devices, records
 from edge.core.storage_health import StorageHealth, StorageProblem
 from edge.rules import household as hh
 from edge.rules.policy import DOWN, Inputs, Policy, decide
+from edge.storeroom import messages as storeroom
 from edge.verify.base import CodeStatus, Verdict
 from edge.verify.community_pass import verifier as cp
 from edge.verify.dcc import verifier as dcc
@@ -24,7 +25,8 @@ from firmware_interfaces.transports import serial_port
 NOW = datetime(2026, 11, 30, 10, 0).astimezone().timestamp()
 DB = "/var/lib/edge-gateway/gateway.db"
 #: values in the samples that are data, not words: a user's name, a reason typed by staff, a path
-DATA = {"sam", "no phone", DB}
+DATA = {"sam", "no phone", DB, "Masks", "box", "store-climate", "no answer", "s1", "s9"}
+DATA |= {"'masks'", "'low:masks'", "'s9'", "'weigh'"}
 H = 3600.0
 
 
@@ -110,6 +112,26 @@ def other_messages() -> list[str]:
         serial_port.NO_USB_DEVICE, serial_port.PORT_IN_USE, *serial_port.OS_WORDS,
         capture.CAPTURE_OPENED, capture.END_OF_FILE, capture.NO_FRAMES, capture.STOPPED,
         capture.NO_CAMERA.format(index=0), capture.NO_VIDEO_FILE, capture.NO_STREAM,
+    ]  # fmt: skip
+    found += [
+        *storeroom.SENSOR_STATES.values(), *storeroom.ITEM_STATUSES.values(),
+        storeroom.NO_READING_YET, storeroom.NOT_A_WEIGHT, storeroom.BELOW_CONTAINER,
+        storeroom.BETWEEN_COUNTS, storeroom.no_reading_for(60),
+        storeroom.none_left("Masks"),
+        storeroom.below_reorder_point("Masks", 4, "box", 24, 12.5),
+        storeroom.short_of_lead_time("Masks", 4, "box", 1.5, 3),
+        storeroom.stock_alert_withdrawn("Masks", "s1", 4, "box"),
+        storeroom.climate_out_of_range(
+            5, 25, 70, storeroom.climate_reading("store-climate", 27.3, 81)
+        ),
+        storeroom.climate_back_in_range("store-climate", 22.0, 55),
+        storeroom.sensor_fault("s1", storeroom.BELOW_CONTAINER),
+        storeroom.sensor_fault("s1", storeroom.device_trouble("unplugged", "no answer")),
+        storeroom.sensor_reading_again("s1"),
+        storeroom.ORDER_NEEDS_QUANTITY, storeroom.DELIVERY_NEEDS_QUANTITY,
+        storeroom.COUNT_IS_WHOLE, storeroom.ONLY_MODBUS_COMMANDS,
+        storeroom.unknown_item("masks"), storeroom.unknown_alert("low:masks"),
+        storeroom.unknown_sensor("s9"), storeroom.unknown_command("weigh"),
     ]  # fmt: skip
     return found
 

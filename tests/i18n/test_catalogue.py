@@ -37,6 +37,7 @@ PAGES = [
     ROOT / "edge" / "web" / "static" / "index.html",
     ROOT / "edge" / "web" / "static" / "topbar.html",
     ROOT / "edge" / "web" / "static" / "dialogs.html",
+    ROOT / "edge" / "storeroom" / "page.html",
 ]
 LABELS = ("placeholder", "title", "aria-label", "alt")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

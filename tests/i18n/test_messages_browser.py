@@ -20,7 +20,7 @@ from tests.i18n.samples import DATA, decision_reasons, other_messages
 
 pytestmark = pytest.mark.browser
 
-TERMS = {"USB", "SD", "EU", "MQTT", "I/O"}
+TERMS = {"USB", "SD", "EU", "MQTT", "I/O", "RH", "Modbus", "JSON", "UTF"}
 
 
 @pytest.fixture(scope="module")

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.browser import launch, need_chromium
+from tests.screenshots import shot
 from tests.web.conftest import PASSWORDS, LiveServer
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WAIT_MS = 10_000
 
 
@@ -129,12 +128,12 @@ def test_the_lane_view_for_the_queue(browser: Any, live_server: LiveServer) -> N
     )
     assert size >= 0.2 * 800 * 0.99, size
     expect(north.locator(".symbol")).to_have_text("✕")
-    page.screenshot(path=str(SHOTS / "lane-view-deny-zh-CN.png"))
+    shot(page, "lane-view-deny-zh-CN.png")
     for colour, symbol, word in (("green", "✓", "通行"), ("yellow", "↻", "请复测")):
         live_server.screen("north", colour=colour)
         expect(north.locator(".outcome")).to_have_text(word)
         expect(north.locator(".symbol")).to_have_text(symbol)
-    page.screenshot(path=str(SHOTS / "lane-view-recheck-zh-CN.png"))
+    shot(page, "lane-view-recheck-zh-CN.png")
     # the view survives a reload (a tablet on a stand restarts into it)
     page.reload()
     expect(page.locator("body")).to_have_class(re.compile(r"\bqueue\b"))
@@ -174,7 +173,7 @@ def test_the_desk_on_a_phone(browser: Any, live_server: LiveServer) -> None:
     expect(page.locator("#alarm")).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{overflow} px wider than the phone"
-    page.screenshot(path=str(SHOTS / "fever-alarm-phone-zh-CN.png"))
+    shot(page, "fever-alarm-phone-zh-CN.png")
     page.locator("#alarm-ack").tap()
     expect(page.locator("#alarm")).to_be_hidden()
     page.locator('.lane[data-lane="north"] .lane-view').tap()

@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from edge.core.events import DeviceInputRejected, DeviceStatus, ScreeningPending
 from tests.browser import launch, need_chromium
+from tests.screenshots import shot
 from tests.web.conftest import PASSWORDS, LiveServer
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WAIT_MS = 10_000
 #: data, not words: the test gate's users, code format and lane names
 DATA = {"sam", "sue", "test", "North", "South", "gate"}  # "gate": in "North gate"
@@ -92,7 +91,7 @@ def test_the_login_follows_the_browser(browser: Any, live_server: LiveServer) ->
         )
         if locale == "zh-CN":
             assert latin_words(page) == set()
-        page.screenshot(path=str(SHOTS / f"login-{locale}.png"))
+        shot(page, f"login-{locale}.png")
         page.context.close()
 
 
@@ -147,12 +146,12 @@ def test_the_staff_page_in_chinese(browser: Any, live_server: LiveServer) -> Non
     expect(page.locator(".lane[data-lane=south] .counts")).to_contain_text("禁止通行")
 
     assert latin_words(page) == set(), "English left on the Chinese page"
-    page.screenshot(path=str(SHOTS / "staff-zh-CN.png"), full_page=True)
+    shot(page, "staff-zh-CN.png", full_page=True)
 
     page.set_viewport_size({"width": 375, "height": 812})
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page is {overflow} px wider than a 375 px phone"
-    page.screenshot(path=str(SHOTS / "staff-phone-zh-CN.png"), full_page=True)
+    shot(page, "staff-phone-zh-CN.png", full_page=True)
     page.context.close()
 
 
@@ -168,5 +167,5 @@ def test_the_staff_page_in_english(browser: Any, live_server: LiveServer) -> Non
     assert re.fullmatch(r"\d{2}:\d{2}:\d{2}", time_text), time_text  # 24-hour, no AM/PM
     page.click("#alarm-ack")
     live_server.screen("south", colour="green", temperature=36.4)
-    page.screenshot(path=str(SHOTS / "staff-en.png"), full_page=True)
+    shot(page, "staff-en.png", full_page=True)
     page.context.close()

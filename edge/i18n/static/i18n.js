@@ -22,14 +22,16 @@
   const state = { messages: {}, plurals: {}, templates: [], available: [] };
 
   // A template as a pattern: its words literally, each {value} as "some text". Templates
-  // with the most words are tried first, and one with no letters of its own never is
+  // with the most letters of their own are tried first; one with only punctuation
+  // ("{sensor}: {reason}") last, and one with nothing but spaces between its values never
   // (it would match any text).
   function compile(msgid) {
     const parts = msgid.split(/\{(\w+)\}/);  // literal, name, literal, name, ..., literal
     const literal = parts.filter((p, i) => i % 2 === 0).join("");
-    if (parts.length < 2 || !/\p{L}/u.test(literal)) return null;
+    if (parts.length < 2 || !/\S/u.test(literal)) return null;
     const source = parts.map((p, i) => (i % 2 === 0 ? p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") : "[\\s\\S]+?")).join("");
-    return { msgid, parts, pattern: new RegExp(`^${source}$`), weight: literal.length };
+    const letters = (literal.match(/\p{L}/gu) || []).length;
+    return { msgid, parts, pattern: new RegExp(`^${source}$`), weight: letters * 1000 + literal.length };
   }
 
   // Every way the values can be cut out of ``text`` (two values side by side, as in
