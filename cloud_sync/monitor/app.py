@@ -25,6 +25,7 @@ from cloud_sync.monitor.auth import (
     sessions_store,
 )
 from cloud_sync.monitor.distribution.api import create_router as distribution_router
+from cloud_sync.monitor.distribution.forms import create_router as distribution_forms
 from cloud_sync.monitor.errors import StorageError
 from cloud_sync.monitor.metrics import make_registry, render
 from cloud_sync.monitor.service import IngestStats
@@ -243,6 +244,18 @@ def create_app(
         return queries.acks(gateway=gateway, limit=limit)
 
     app.include_router(distribution_router(require_viewer=auth_web.require_user))
+    app.include_router(
+        distribution_forms(auth_web.require_role("officer"), auth_web.require_role("admin"))
+    )
+    distribution_page = _static("distribution.html")
+    distribution_headers = {"Content-Security-Policy": guards.page_csp(distribution_page)}
+
+    @app.get(
+        "/distribution", response_class=HTMLResponse, include_in_schema=False, dependencies=VIEWER
+    )
+    def distribution() -> HTMLResponse:
+        """Who has heard each publication, what each gateway holds, notices; publish forms."""
+        return HTMLResponse(distribution_page, headers=distribution_headers)
 
     @app.get("/metrics", response_class=Response, dependencies=[Depends(metrics_guard)])
     def metrics(request: Request) -> Response:

@@ -135,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     _broker_options(run)
     _db_option(run, "sqlite:///central-monitor.db")
     users_cli.login_options(run)
+    distribution_cli.signing_options(run)
     _http_option(run, f"127.0.0.1:{DEFAULT_HTTP_PORT}")
     run.add_argument(
         "--share-group",
@@ -185,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(dashboard, "sqlite:///central-monitor.db")
     _http_option(dashboard, f"127.0.0.1:{DEFAULT_HTTP_PORT}")
     users_cli.login_options(dashboard)
+    distribution_cli.signing_options(dashboard)
 
     push = commands.add_parser(
         "push-policy",
@@ -258,6 +260,7 @@ def _settings(args: argparse.Namespace) -> Any:
         values["session_expiry_s"] = args.session_expiry
         values["default_keepalive_s"] = args.default_keepalive
     values |= users_cli.settings_values(args)
+    values |= distribution_cli.settings_values(args)
     return MonitorSettings(**values)
 
 

@@ -102,6 +102,7 @@ async def run(settings: MonitorSettings, http: bool) -> None:
                     stats=stats,
                     mqtt_connected=lambda: client.connected.is_set(),
                 )
+                app.state.distribution_sender = sender  # the forms wake it
                 server = _http_server(settings, app)
                 serving = asyncio.create_task(server.serve(), name="http")
                 log.info("dashboard on http://%s:%d/", settings.http_host, settings.http_port)

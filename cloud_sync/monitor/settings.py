@@ -60,6 +60,11 @@ class MonitorSettings(BaseModel):
     # Logins (and changed passwords) kept in this SQLite file outlive a restart; without it
     # they live in memory.
     sessions_db: Path | None = None
+    #: The centre's private key (PEM) the dashboard signs publications with, and the kid the
+    #: gateways know it by (default: the file name). None: the dashboard cannot publish (the
+    #: ``publish`` command signs with its own --key).
+    signing_key_file: Path | None = None
+    signing_kid: str | None = None
     session_max_age_s: float = Field(12 * 3600, gt=0)
     cookie_secure: bool = False  # True when served behind HTTPS
     max_body_bytes: int = Field(64 * 1024, ge=1024)  # larger request bodies are refused (413)

@@ -151,6 +151,25 @@ def add_parsers(commands: Any, db_option: Any) -> None:
     db_option(heard, "sqlite:///central-monitor.db")
 
 
+def signing_options(parser: argparse.ArgumentParser) -> None:
+    """``run`` and ``dashboard``: the key the dashboard's publish forms sign with."""
+    group = parser.add_argument_group("publishing from the dashboard")
+    group.add_argument(
+        "--signing-key",
+        type=Path,
+        metavar="PRIVATE_KEY",
+        help="the centre's private key (PEM): officers and admins may then publish from the"
+        " dashboard (without it they use 'central-monitor publish')",
+    )
+    group.add_argument("--signing-kid", help="the key's id as gateways know it (default: name)")
+
+
+def settings_values(args: argparse.Namespace) -> dict[str, Any]:
+    if not hasattr(args, "signing_key"):
+        return {}
+    return {"signing_key_file": args.signing_key, "signing_kid": args.signing_kid}
+
+
 def run_publish(args: argparse.Namespace) -> int:
     from cloud_sync.distribution.kinds import Kind, Scope, ScopeError
     from cloud_sync.monitor.distribution import inputs

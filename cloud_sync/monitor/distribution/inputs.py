@@ -63,10 +63,22 @@ def _json(path: Path) -> Any:
 # -- status list --------------------------------------------------------------------------------
 def status_changes(path: Path, *, allow_remove: bool) -> tuple[dict[str, str], list[str]]:
     """Pass id -> colour, and the pass ids to take off (``remove``), from CSV or JSON."""
-    if path.suffix.lower() == ".json":
-        pairs = _json_pairs(_json(path), path)
+    return status_changes_of(_read(path), path, allow_remove=allow_remove)
+
+
+def status_changes_of(
+    data: bytes, source: Path | str, *, allow_remove: bool
+) -> tuple[dict[str, str], list[str]]:
+    """:func:`status_changes` of text already read (a form); JSON when it looks like JSON."""
+    name = Path(str(source))
+    if name.suffix.lower() == ".json" or data.lstrip()[:1] in (b"{", b"["):
+        try:
+            doc = json.loads(data)
+        except ValueError as exc:
+            raise InputError(f"{source}: not JSON: {exc}") from None
+        pairs = _json_pairs(doc, name)
     else:
-        pairs = _csv_pairs(_read(path), path)
+        pairs = _csv_pairs(data, name)
     changes: dict[str, str] = {}
     removed: list[str] = []
     for where, pass_id, colour in pairs:
@@ -131,14 +143,23 @@ def _json_pairs(doc: Any, path: Path) -> list[tuple[str, str, str]]:
 # -- signer certificates ------------------------------------------------------------------------
 def certificates(paths: list[Path]) -> tuple[Certificate, ...]:
     """Every DSC in ``paths`` (EU trust-list JSON or PEM), each parsed as X.509 first."""
+    return certificates_of([(path, _read(path)) for path in paths])
+
+
+def certificates_of(files: list[tuple[Path, bytes]]) -> tuple[Certificate, ...]:
+    """:func:`certificates` of files already read; JSON when it looks like JSON, else PEM."""
     found: list[Certificate] = []
-    for path in paths:
-        if path.suffix.lower() == ".json":
-            found.extend(_trust_list(_json(path), path))
+    for path, data in files:
+        if path.suffix.lower() == ".json" or data.lstrip()[:1] in (b"{", b"["):
+            try:
+                doc = json.loads(data)
+            except ValueError as exc:
+                raise InputError(f"{path}: not JSON: {exc}") from None
+            found.extend(_trust_list(doc, path))
         else:
-            found.extend(_pem(_read(path), path))
+            found.extend(_pem(data, path))
     if not found:
-        raise InputError("no signer certificate in " + ", ".join(map(str, paths)))
+        raise InputError("no signer certificate in " + ", ".join(str(p) for p, _ in files))
     return tuple(found)
 
 
@@ -213,9 +234,13 @@ def value_sets(paths: list[Path]) -> list[dict[str, Any]]:
     files: list[Path] = []
     for path in paths:
         files.extend(sorted(path.glob("*.json")) if path.is_dir() else [path])
+    return value_sets_of([(file, _json(file)) for file in files])
+
+
+def value_sets_of(docs_in: list[tuple[Path | str, Any]]) -> list[dict[str, Any]]:
+    """:func:`value_sets` of documents already parsed, named for the messages."""
     docs: dict[str, dict[str, Any]] = {}
-    for file in files:
-        doc = _json(file)
+    for file, doc in docs_in:
         try:
             set_id, _ = value_set(doc, str(file))
         except ContentError as exc:
@@ -224,7 +249,7 @@ def value_sets(paths: list[Path]) -> list[dict[str, Any]]:
             raise InputError(f"{file}: a second file for the value set {set_id}")
         docs[set_id] = doc
     if not docs:
-        raise InputError("no value set in " + ", ".join(map(str, paths)))
+        raise InputError("no value set in " + ", ".join(str(f) for f, _ in docs_in))
     return list(docs.values())
 
 
@@ -237,6 +262,11 @@ def policy(path: Path) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         kind = "TOML" if path.suffix == ".toml" else "JSON"
         raise InputError(f"{path}: not valid {kind}: {exc}") from None
+    return policy_of(doc, path)
+
+
+def policy_of(doc: Any, path: Path | str) -> dict[str, Any]:
+    """A policy already parsed, checked as the gateway will check it."""
     if not isinstance(doc, dict):
         raise InputError(f"{path}: a policy is an object of settings")
     try:
