@@ -185,7 +185,9 @@ def monitor_instance(
     from cloud_sync.monitor.storage import open_storage
 
     async def run() -> None:
-        settings = MonitorSettings(db=db, topic_filter=TOPIC)
+        # MQTT 3.1.1 here (the session made before publishing): no Receive Maximum, and the
+        # test broker sets no in-flight limit, so the whole queue may arrive unacknowledged.
+        settings = MonitorSettings(db=db, topic_filter=TOPIC, max_pending=1_000_000)
         storage = open_storage(db)
         service = MonitorService(settings, storage.writer)
         stats = service.stats

@@ -69,6 +69,7 @@ class Batch:
 
 def sort_batch(items: Sequence[Ingested]) -> Batch:
     batch = Batch()
+    touched = batch.touched
     for item in items:
         if isinstance(item, DataMessage):
             env = item.envelope
@@ -78,7 +79,8 @@ def sort_batch(items: Sequence[Ingested]) -> Batch:
             if held is None or env.rev > held.envelope.rev:
                 batch.latest[ident] = item
             batch.seqs.setdefault((env.gateway, env.stream), []).append(env.seq)
-            batch.seen(env.gateway, item.received_at)
+            if touched.get(env.gateway, 0.0) < item.received_at:
+                touched[env.gateway] = item.received_at
         elif isinstance(item, CommandAck):
             batch.acks.append(item)
             batch.seen(item.envelope.gateway, item.received_at)
