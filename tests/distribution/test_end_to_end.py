@@ -245,3 +245,51 @@ async def test_broker_monitor_and_a_gateway_restarted_during_a_publication_conve
         storage.close()
     assert shown is not None
     assert (shown["audience"], shown["heard"], shown["not_heard"]) == (2, 2, 0)
+
+
+@pytest.mark.browser
+async def test_a_notice_is_a_banner_until_read_and_the_centre_sees_the_reader_and_reply(
+    district: District,
+) -> None:
+    from playwright.async_api import async_playwright
+
+    from tests.browser import ARGS, CHROMIUM, need_chromium
+
+    need_chromium()
+    one, _two = district.gates
+    published = district.publish(
+        "notice", "--title", "Thermometer batteries", "--text", "Tell us if you run short",
+        "--severity", "warning", scope="all",
+    )  # fmt: skip
+    await district.converged()
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = await browser.new_page()
+        await page.goto(one.url + "/")
+        await page.fill("#username", one.staff[0])
+        await page.fill("#password", one.staff[1])
+        await page.click("#login-form button[type=submit]")
+        banner = page.locator(f"article[data-notice='{published['notice_id']}']")
+        await banner.wait_for(timeout=30_000)  # the banner comes at the next look (10 s)
+        assert "Thermometer batteries" in (await banner.text_content() or "")
+        await banner.locator("input.notice-reply-text").fill("We are out of batteries")
+        await banner.locator("button.notice-send").click()
+        await banner.locator(".notice-status").filter(has_text="Sent").wait_for()
+        await banner.locator("button.notice-read").click()
+        await banner.wait_for(state="detached")  # read: the banner goes
+        await browser.close()
+    storage = open_storage(district.db)
+    try:
+        heard = Heard(storage.backend)
+        deadline = time.monotonic() + 60
+        while True:
+            [notice] = [n for n in heard.notices() if n["id"] == published["notice_id"]]
+            if notice["reads"] and notice["replies"]:
+                break
+            assert time.monotonic() < deadline, notice
+            await asyncio.sleep(0.3)
+    finally:
+        storage.close()
+    assert [(r["gateway"], r["user"]) for r in notice["reads"]] == [("gw-1", one.staff[0])]
+    assert [r["text"] for r in notice["replies"]] == ["We are out of batteries"]
+    assert notice["unread_at"] == ["gw-2"]
