@@ -137,6 +137,7 @@ def test_a_database_of_the_previous_release_is_adopted_not_migrated_again(
         assert storage.adopted == ["0001_initial", "0002_heartbeat_interval"]
         assert storage.migrated == [  # new in this one
             "monitor:0003_registry_and_key_counts",
+            "monitor:0004_fever_alerts",
             DISTRIBUTION,
         ]
         row = storage.queries.message("gw-old", "stock", "masks")
@@ -175,6 +176,7 @@ def test_a_database_one_step_behind_gets_only_the_missing_step(
         assert storage.migrated == [
             "monitor:0002_heartbeat_interval",
             "monitor:0003_registry_and_key_counts",
+            "monitor:0004_fever_alerts",
             DISTRIBUTION,
         ]
         [gw] = storage.queries.gateways(now=300.0)
@@ -191,6 +193,7 @@ def test_a_new_database_is_migrated_by_the_shared_runner(store_url: str) -> None
             "monitor:0001_initial",
             "monitor:0002_heartbeat_interval",
             "monitor:0003_registry_and_key_counts",
+            "monitor:0004_fever_alerts",
             DISTRIBUTION,
         ]
     finally:
@@ -227,6 +230,7 @@ def test_monitors_starting_together_on_one_postgres_migrate_once(
             DISTRIBUTION,
             "monitor:0002_heartbeat_interval",
             "monitor:0003_registry_and_key_counts",
+            "monitor:0004_fever_alerts",
         ]
         if not previous_release:
             expected = [DISTRIBUTION, "monitor:0001_initial", *expected[1:]]

@@ -1,9 +1,10 @@
 """The monitor's store: SQLite (default) or PostgreSQL, chosen by a URL.
 
 A :class:`Storage` is four parts over one database: the :class:`~.writer.Writer` (the write
-path, one writer), the :class:`~.queries.Queries` (the dashboard's reads), the
-:class:`~.registry.Registry` (the centre's list of gateways) and the backend that holds the
-connections and the :class:`~.dialect.Dialect`.
+path, one writer, which also raises fever alerts: :mod:`.fever`), the
+:class:`~.queries.Queries` (the dashboard's reads), the :class:`~.registry.Registry` (the
+centre's list of gateways) and the backend that holds the connections and the
+:class:`~.dialect.Dialect`.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from cloud_sync.monitor.errors import DatabaseUrlError
 from cloud_sync.monitor.storage.backend import Backend, Row
 from cloud_sync.monitor.storage.batch import ApplyResult
+from cloud_sync.monitor.storage.fever import FeverRule
 from cloud_sync.monitor.storage.queries import Queries
 from cloud_sync.monitor.storage.registry import Registry
 from cloud_sync.monitor.storage.writer import Writer
 
-__all__ = ["ApplyResult", "Row", "Storage", "open_storage"]
+__all__ = ["ApplyResult", "FeverRule", "Row", "Storage", "open_storage"]
 
 
 class Storage:
@@ -29,6 +31,7 @@ class Storage:
         rejected_keep: int = 10_000,
         max_keys_per_gateway: int = 1_000_000,
         refuse_unknown: bool = False,
+        fever: FeverRule | None = None,
     ) -> None:
         self.backend = backend
         self.writer = Writer(
@@ -36,6 +39,7 @@ class Storage:
             rejected_keep=rejected_keep,
             max_keys_per_gateway=max_keys_per_gateway,
             refuse_unknown=refuse_unknown,
+            fever=fever,
         )
         self.queries = Queries(backend)
         self.registry = Registry(backend)
@@ -62,6 +66,7 @@ def open_storage(
     rejected_keep: int = 10_000,
     max_keys_per_gateway: int = 1_000_000,
     refuse_unknown: bool = False,
+    fever: FeverRule | None = None,
 ) -> Storage:
     """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or ``postgresql://...``.
 
@@ -91,4 +96,5 @@ def open_storage(
         rejected_keep=rejected_keep,
         max_keys_per_gateway=max_keys_per_gateway,
         refuse_unknown=refuse_unknown,
+        fever=fever,
     )

@@ -155,6 +155,7 @@ class Queries:
         return out
 
     def alerts(self, open_only: bool = True, kind: str | None = None) -> list[Row]:
+        """The gateways' alerts and the fever alerts the centre raised, most urgent first."""
         out = []
         for row in self._latest_bodies("alert"):
             alert = views.alert_row(row)
@@ -163,8 +164,21 @@ class Queries:
             if kind and kind.lower() not in alert["kind"].lower():
                 continue
             out.append(alert)
+        if not kind or kind.lower() in "fever":
+            out += self.fever_alerts(open_only=open_only)
         out.sort(key=views.alert_order)
         return out
+
+    def fever_alerts(self, open_only: bool = True) -> list[Row]:
+        """The fever alerts raised here (storage/fever.py): open ones, or all with their
+        last state; newest first."""
+        where = " WHERE state = 'open'" if open_only else ""
+        rows = self._rows(
+            "SELECT alert_key, community, gateway, state, fevers, peak, threshold, window_s,"
+            f" opened_at, updated_at, resolved_at, raised FROM fever_alerts{where}"
+            " ORDER BY opened_at DESC"
+        )
+        return [views.fever_alert_row(row) for row in rows]
 
     def devices(self) -> list[Row]:
         return [views.device_row(row) for row in self._latest_bodies("device-health")]

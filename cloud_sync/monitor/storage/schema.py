@@ -111,6 +111,27 @@ STEPS: list[tuple[str, list[str]]] = [
                 + (SELECT COUNT(*) FROM command_acks a WHERE a.gateway = gateways.gateway)""",
         ],
     ),
+    (
+        # Fever alerts raised here from the gateways' lane windows (storage/fever.py): one row
+        # per community (or unregistered gateway), counts only.
+        "0004_fever_alerts",
+        [
+            """CREATE TABLE fever_alerts (
+                alert_key TEXT PRIMARY KEY,
+                community TEXT,
+                gateway TEXT,
+                state TEXT NOT NULL,
+                fevers {bigint} NOT NULL,
+                peak {bigint} NOT NULL,
+                threshold {bigint} NOT NULL,
+                window_s {real} NOT NULL,
+                opened_at {real} NOT NULL,
+                updated_at {real} NOT NULL,
+                resolved_at {real},
+                raised {bigint} NOT NULL DEFAULT 1
+            )""",
+        ],
+    ),
 ]
 
 

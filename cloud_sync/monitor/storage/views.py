@@ -6,11 +6,14 @@ reads a body defensively: a database may hold rows stored before the centre vali
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 from typing import Any
 
 from cloud_sync.monitor.storage.backend import Row
+from cloud_sync.monitor.storage.fever import MESSAGE as FEVER_MESSAGE
+from edge.core.words import N_
 
 SEVERITY_RANK = {
     "critical": 0,
@@ -113,6 +116,47 @@ def alert_row(row: Row) -> Row:
     }
 
 
+def _iso(ts: float) -> str:
+    return (
+        datetime.datetime.fromtimestamp(ts, datetime.UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def fever_alert_row(row: Row) -> Row:
+    """A fever alert the centre raised (storage/fever.py), in the shape of a gateway's alert
+    (so the dashboard lists both), with its counts."""
+    finite(row)
+    registered = row["community"] is not None
+    minutes = round((row["window_s"] or 0) / 60)
+    return {
+        "gateway": None if registered else row["gateway"],
+        "community": row["community"],
+        "registered": registered,
+        "display_name": "",
+        "alert_id": f"fever/{row['alert_key']}",
+        "kind": "fever",
+        "subject": row["community"] if registered else row["gateway"],
+        "severity": "critical",
+        "urgency": SEVERITY_RANK["critical"],
+        "state": row["state"],
+        "message": FEVER_MESSAGE.format(
+            fevers=row["fevers"], minutes=minutes, threshold=row["threshold"]
+        ),
+        "at": _iso(row["opened_at"]),
+        "raised_by": "centre",
+        "fevers": int(row["fevers"]),
+        "peak": int(row["peak"]),
+        "threshold": int(row["threshold"]),
+        "window_minutes": minutes,
+        "opened_at": row["opened_at"],
+        "updated_at": row["updated_at"],
+        "resolved_at": row["resolved_at"],
+        "times_raised": int(row["raised"]),
+    }
+
+
 def alert_order(row: Row) -> tuple[int, bool, str]:
     # Most severe first; within a severity, unacknowledged before acknowledged, oldest first.
     return (row["urgency"], row["state"] == "acknowledged", row["at"])
@@ -157,7 +201,7 @@ def gateway_row(
     return gw
 
 
-NEVER_SEEN = "never seen"  # shown as the reason a registered gateway is offline
+NEVER_SEEN = N_("never seen")  # shown as the reason a registered gateway is offline
 
 
 def never_seen_row(reg: Row) -> Row:

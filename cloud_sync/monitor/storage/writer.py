@@ -8,7 +8,7 @@ messages costs one commit.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cloud_sync.monitor.errors import StorageError
 from cloud_sync.monitor.ingest import (
@@ -26,6 +26,7 @@ from cloud_sync.monitor.storage.batch import (
     set_aside,
     sort_batch,
 )
+from cloud_sync.monitor.storage.fever import FeverRule, evaluate, fever_sql
 from cloud_sync.monitor.storage.keyed import store_acks, store_messages
 from cloud_sync.monitor.storage.write_sql import write_sql
 
@@ -47,9 +48,15 @@ class Writer:
         rejected_keep: int = 10_000,
         max_keys_per_gateway: int = 1_000_000,
         refuse_unknown: bool = False,
+        fever: FeverRule | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.backend = backend
         self.sql = write_sql(backend.dialect)
+        #: when fever denials in a community make an alert (storage/fever.py)
+        self.fever = fever or FeverRule()
+        self.fever_sql = fever_sql(backend.dialect)
+        self.clock = clock
         self.rejected_keep = rejected_keep
         self.max_keys = max_keys_per_gateway
         #: True: a gateway the registry does not know is refused; False: stored, held apart
@@ -115,6 +122,9 @@ class Writer:
                     result.deaths += 1
                 else:
                     result.stale_deaths += 1
+            if any(stream == "lane-window" for _gw, stream, _key in batch.latest):
+                # New lane windows may make (or end) a community's fever alert.
+                evaluate(cur, self.fever_sql, self.fever, self.clock())
             if batch.acks:
                 acks = store_acks(cur, self.sql, batch.acks, self.max_keys)
                 result.acks = acks.stored
@@ -216,6 +226,8 @@ class Writer:
                 gone = [row[0] for row in cur.fetchall()]
                 if gone:
                     cur.executemany(self.sql.time_out, [(now, gw) for gw in gone])
+                # Fever alerts resolve as their windows age out, with or without new data.
+                evaluate(cur, self.fever_sql, self.fever, now)
         except Exception as exc:
             raise StorageError("marking silent gateways offline", exc) from exc
         return gone
