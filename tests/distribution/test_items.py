@@ -200,3 +200,14 @@ def test_parts_of_another_text_or_garbage_never_make_a_snapshot() -> None:
         decode_frame(b'{"v":1,"part":{"of":"zz","i":0,"n":1,"text":""}}')
     with pytest.raises(ItemRefusedError):
         decode_frame(one[0][:100])
+
+
+def test_keys_rotate_an_item_of_either_trusted_key_opens_a_removed_one_does_not() -> None:
+    old, new = new_key(), new_key()
+    during = keys_of(**{"centre-1": old, "centre-2": new})
+    assert open_item(sign_item(old, "centre-1", item()), during).kid == "centre-1"
+    assert open_item(sign_item(new, "centre-2", item()), during).kid == "centre-2"
+    after = keys_of(**{"centre-2": new})
+    with pytest.raises(ItemRefusedError) as caught:
+        open_item(sign_item(old, "centre-1", item()), after)
+    assert caught.value.refusal is Refusal.UNKNOWN_KEY
