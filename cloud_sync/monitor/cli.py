@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     _broker_options(run)
     _db_option(run, "sqlite:///central-monitor.db")
     users_cli.login_options(run)
-    distribution_cli.signing_options(run)
+    distribution_cli.signing_options(run, sender=True)
     _http_option(run, f"127.0.0.1:{DEFAULT_HTTP_PORT}")
     run.add_argument(
         "--share-group",

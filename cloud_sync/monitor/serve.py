@@ -91,9 +91,12 @@ async def run(settings: MonitorSettings, http: bool) -> None:
     try:
         async with mqtt_subscriber(settings) as client:
             ingest = asyncio.create_task(service.run(client), name="monitor")
-            # What the centre distributes is kept on the broker by this monitor.
+            # What the centre distributes is kept on the broker by this monitor (or another).
             sender = distribution_sender(storage, client)
-            sending = asyncio.create_task(sender.run(), name="distribution-sender")
+            sending = asyncio.create_task(
+                sender.run() if settings.send_distribution else asyncio.Event().wait(),
+                name="distribution-sender",
+            )
             server = serving = None
             if http:
                 app = create_app(

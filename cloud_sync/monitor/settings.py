@@ -65,6 +65,9 @@ class MonitorSettings(BaseModel):
     #: ``publish`` command signs with its own --key).
     signing_key_file: Path | None = None
     signing_kid: str | None = None
+    #: Put what is published on the broker (``run``); with several monitors on one database,
+    #: exactly one should (``--no-send`` on the others).
+    send_distribution: bool = True
     session_max_age_s: float = Field(12 * 3600, gt=0)
     cookie_secure: bool = False  # True when served behind HTTPS
     max_body_bytes: int = Field(64 * 1024, ge=1024)  # larger request bodies are refused (413)

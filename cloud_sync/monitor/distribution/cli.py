@@ -151,9 +151,17 @@ def add_parsers(commands: Any, db_option: Any) -> None:
     db_option(heard, "sqlite:///central-monitor.db")
 
 
-def signing_options(parser: argparse.ArgumentParser) -> None:
-    """``run`` and ``dashboard``: the key the dashboard's publish forms sign with."""
+def signing_options(parser: argparse.ArgumentParser, *, sender: bool = False) -> None:
+    """``run`` and ``dashboard``: the key the dashboard's publish forms sign with; ``run``
+    (``sender``) also whether it puts publications on the broker."""
     group = parser.add_argument_group("publishing from the dashboard")
+    if sender:
+        group.add_argument(
+            "--no-send",
+            action="store_true",
+            help="do not put publications on the broker: with several monitors on one"
+            " database, let exactly one of them send",
+        )
     group.add_argument(
         "--signing-key",
         type=Path,
@@ -167,7 +175,10 @@ def signing_options(parser: argparse.ArgumentParser) -> None:
 def settings_values(args: argparse.Namespace) -> dict[str, Any]:
     if not hasattr(args, "signing_key"):
         return {}
-    return {"signing_key_file": args.signing_key, "signing_kid": args.signing_kid}
+    values = {"signing_key_file": args.signing_key, "signing_kid": args.signing_kid}
+    if getattr(args, "no_send", False):
+        values["send_distribution"] = False
+    return values
 
 
 def run_publish(args: argparse.Namespace) -> int:
