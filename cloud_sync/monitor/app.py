@@ -1,5 +1,8 @@
 """The monitor's web face: the dashboard page, a read-only REST API, /metrics and /healthz.
 
+The pages are in Chinese or English (``settings.language``, or each reader's: edge/i18n); the
+catalogues are at ``/i18n/`` (no login: the words of the pages).
+
 ``create_app(settings)`` opens the store named by ``settings.db`` itself (a dashboard-only
 instance over a shared PostgreSQL); the ``run`` command passes in the store and counters of the
 ingesting service instead, so both share them.
@@ -34,6 +37,8 @@ from cloud_sync.monitor.storage import Row, Storage, open_storage
 from cloud_sync.monitor.storage.queries import Queries
 from edge.auth import guards
 from edge.auth import web as auth_web
+from edge.i18n import Catalogues
+from edge.i18n import web as i18n_web
 
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -130,6 +135,10 @@ def create_app(
     )
     page = _dashboard_html(settings)
     login = _static("login.html")
+    # Each page in the reader's language (or the one --language pins), translated once per
+    # language; its scripts get the same catalogue from /i18n/ (edge/i18n).
+    localiser = i18n_web.Localiser(Catalogues.load(), pinned=settings.language)
+    app.include_router(i18n_web.create_router(localiser))
     # The pages carry their code inline: allowed by hash, and nothing else inline.
     page_headers = {"Content-Security-Policy": guards.page_csp(page, style_attributes=True)}
     login_headers = {"Content-Security-Policy": guards.page_csp(login)}
@@ -144,14 +153,14 @@ def create_app(
         return JSONResponse({"detail": f"database unavailable: {exc}"}, status_code=503)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False, dependencies=VIEWER)
-    def dashboard() -> HTMLResponse:
+    def dashboard(request: Request) -> HTMLResponse:
         """The dashboard page (one page, no external resources, refreshes itself)."""
-        return HTMLResponse(page, headers=page_headers)
+        return localiser.page(request, "dashboard", page, page_headers)
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
-    def login_form() -> HTMLResponse:
+    def login_form(request: Request) -> HTMLResponse:
         """The login form (no login needed)."""
-        return HTMLResponse(login, headers=login_headers)
+        return localiser.page(request, "login", login, login_headers)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=VIEWER)
     def openapi() -> JSONResponse:

@@ -93,6 +93,16 @@ def _db_option(parser: argparse.ArgumentParser, default: str | None) -> None:
     )
 
 
+def _language_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--language",
+        default="auto",
+        metavar="TAG",
+        help="the dashboard's language for everyone: zh-CN or en; 'auto' (default) follows each"
+        " browser",
+    )
+
+
 def _http_option(parser: argparse.ArgumentParser, default: str) -> None:
     parser.add_argument(
         "--http",
@@ -137,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     users_cli.login_options(run)
     distribution_cli.signing_options(run, sender=True)
     _http_option(run, f"127.0.0.1:{DEFAULT_HTTP_PORT}")
+    _language_option(run)
     run.add_argument(
         "--share-group",
         metavar="NAME",
@@ -170,6 +181,21 @@ def build_parser() -> argparse.ArgumentParser:
         " beyond are refused and counted (default %(default)s; 4 lanes make ~420,000 a year)",
     )
     run.add_argument(
+        "--fever-threshold",
+        type=int,
+        default=3,
+        metavar="N",
+        help="a community's fever denials that raise a fever alert on the dashboard, counted"
+        " over --fever-window (default %(default)s)",
+    )
+    run.add_argument(
+        "--fever-window",
+        type=float,
+        default=60.0,
+        metavar="MINUTES",
+        help="how far back fever denials are counted (default %(default)s)",
+    )
+    run.add_argument(
         "--default-keepalive",
         type=float,
         default=30.0,
@@ -185,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_option(dashboard, "sqlite:///central-monitor.db")
     _http_option(dashboard, f"127.0.0.1:{DEFAULT_HTTP_PORT}")
+    _language_option(dashboard)
     users_cli.login_options(dashboard)
     distribution_cli.signing_options(dashboard)
 
@@ -259,6 +286,10 @@ def _settings(args: argparse.Namespace) -> Any:
         values["topic_filter"] = args.topic
         values["session_expiry_s"] = args.session_expiry
         values["default_keepalive_s"] = args.default_keepalive
+        values["fever_threshold"] = args.fever_threshold
+        values["fever_window_s"] = args.fever_window * 60
+    if hasattr(args, "language"):
+        values["language"] = args.language
     values |= users_cli.settings_values(args)
     values |= distribution_cli.settings_values(args)
     return MonitorSettings(**values)

@@ -68,13 +68,14 @@ async def run(settings: MonitorSettings, http: bool) -> None:
     from cloud_sync.monitor.app import create_app
     from cloud_sync.monitor.distribution.sender import attach as distribution_sender
     from cloud_sync.monitor.service import IngestStats, MonitorService, mqtt_subscriber
-    from cloud_sync.monitor.storage import open_storage
+    from cloud_sync.monitor.storage import FeverRule, open_storage
 
     storage = open_storage(
         settings.db,
         rejected_keep=settings.rejected_keep,
         max_keys_per_gateway=settings.max_keys_per_gateway,
         refuse_unknown=settings.unknown_gateways == "refuse",
+        fever=FeverRule(settings.fever_threshold, settings.fever_window_s),
     )
     stats = IngestStats()
     service = MonitorService(settings, storage.writer, stats=stats)

@@ -76,6 +76,14 @@ class MonitorSettings(BaseModel):
     metrics_public: bool = False
     metrics_token_file: Path | None = None
 
+    # The dashboard's language: "auto" follows each browser (and its language menu), a tag
+    # ("zh-CN", "en") pins it; Chinese when a browser asks for none there is (edge/i18n).
+    language: str = Field("auto", pattern=r"^(auto|[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)$")
+    # A community's fever denials in the last fever_window_s at or above fever_threshold
+    # raise a fever alert on the dashboard (storage/fever.py).
+    fever_threshold: int = Field(3, ge=1)
+    fever_window_s: float = Field(3600.0, ge=60)
+
     default_keepalive_s: float = Field(30.0, gt=0)  # for gateways whose birth did not say
     offline_factor: float = Field(1.5, gt=1)
     sweep_interval_s: float = Field(1.0, gt=0)

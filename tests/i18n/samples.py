@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from cloud_sync.monitor.storage import fever, views
 from edge.auth import guards
 from edge.auth import service as auth_service
 from edge.auth import web as auth_web
@@ -133,6 +134,7 @@ def other_messages() -> list[str]:
         storeroom.unknown_item("masks"), storeroom.unknown_alert("low:masks"),
         storeroom.unknown_sensor("s9"), storeroom.unknown_command("weigh"),
     ]  # fmt: skip
+    found += [fever.MESSAGE.format(minutes=60, fevers=4, threshold=3), views.NEVER_SEEN]
     return found
 
 

@@ -38,6 +38,8 @@ PAGES = [
     ROOT / "edge" / "web" / "static" / "topbar.html",
     ROOT / "edge" / "web" / "static" / "dialogs.html",
     ROOT / "edge" / "storeroom" / "page.html",
+    ROOT / "cloud_sync" / "monitor" / "static" / "dashboard.html",
+    ROOT / "cloud_sync" / "monitor" / "static" / "login.html",
 ]
 LABELS = ("placeholder", "title", "aria-label", "alt")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

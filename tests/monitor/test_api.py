@@ -134,7 +134,7 @@ def test_metrics_and_health(storage: Storage, tmp_path: Path) -> None:
         assert 'ccg_gateway_outbox_depth{gateway="gw-a"} 3.0' in text
         assert "ccg_monitor_database_up 1.0" in text
         assert client.get("/healthz").json()["ok"] is True
-        page = client.get("/")
+        page = client.get("/", headers={"Accept-Language": "en"})
         assert page.status_code == 200 and "Central monitor" in page.text
         assert "__REFRESH_MS__" not in page.text
 

@@ -114,3 +114,63 @@ def test_dashboard_shows_the_fleet_on_a_phone(monitor_url: str) -> None:
             assert all(url.startswith(monitor_url) for url in requests)
         finally:
             browser.close()
+
+
+#: data on the Chinese dashboard: gateways, communities, items, units, the stored alert's text
+DATA = {"gw", "riverside", "hilltop", "stranger", "Riverside", "Hilltop", "masks", "box", "ID"}
+DATA |= {"central", "monitor", "gateways", "add", "community", "NAME", "HTTP"}
+DATA |= {"at", "lane"}  # the gateway's own alert text, "<b>38.9 °C</b> at lane 1", as stored
+
+
+def test_dashboard_in_chinese_filtered_by_community_on_a_phone(monitor_url: str) -> None:
+    import re
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.screenshots import shot
+
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            context = browser.new_context(
+                locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 390, "height": 844}
+            )
+            page = context.new_page()
+            page.goto(monitor_url)
+            expect(page.locator("#login-form button")).to_have_text("登录")
+            page.fill("#username", VIEWER)
+            page.fill("#password", VIEWER_PASSWORD)
+            page.click("#login-form button[type=submit]")
+            expect(page.locator("body[data-loaded='1']")).to_have_count(1, timeout=15_000)
+            expect(page.locator("tr[data-gateway='gw-hilltop']")).to_contain_text("离线")
+            expect(page.locator("tr[data-gateway='gw-stranger']")).to_contain_text("未登记")
+            expect(page.locator("#denials tr[data-reason='fever']").first).to_contain_text("发热")
+            chart = page.locator("#screenings [data-community='Riverside']")
+            expect(chart).to_contain_text("Riverside：检测 45 人次，禁止通行 4 人次")
+            # a table's cells carry their headings: each row a card on the phone
+            cell = page.locator("tr[data-gateway='gw-hilltop'] td").nth(1)
+            assert cell.get_attribute("data-label") == "状态"
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+            # One community: the others' rows go, and the choice is kept in the address.
+            page.select_option("#community", "c:Riverside")
+            expect(page.locator("tr[data-gateway='gw-hilltop']")).to_have_count(0)
+            expect(page.locator("tr[data-gateway='gw-stranger']")).to_have_count(0)
+            expect(page.locator("tr[data-gateway='gw-riverside']")).to_have_count(1)
+            assert "community=c%3ARiverside" in page.url
+            page.reload()
+            expect(page.locator("body[data-loaded='1']")).to_have_count(1, timeout=15_000)
+            expect(page.locator("#community")).to_have_value("c:Riverside")
+
+            text = page.evaluate(
+                """() => { const c = document.body.cloneNode(true);
+                for (const n of c.querySelectorAll('[translate="no"], [data-i18n-menu], script,'
+                  + ' style, select, code')) n.remove();
+                document.body.append(c); const t = c.innerText; c.remove(); return t; }"""
+            )
+            left = set(re.findall(r"[A-Za-z]{2,}", text)) - DATA
+            assert left == set(), "English left on the Chinese dashboard"
+            shot(page, "dashboard-filtered-phone-zh-CN.png", full_page=True)
+            context.close()
+        finally:
+            browser.close()
