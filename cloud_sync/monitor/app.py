@@ -262,9 +262,9 @@ def create_app(
     @app.get(
         "/distribution", response_class=HTMLResponse, include_in_schema=False, dependencies=VIEWER
     )
-    def distribution() -> HTMLResponse:
+    def distribution(request: Request) -> HTMLResponse:
         """Who has heard each publication, what each gateway holds, notices; publish forms."""
-        return HTMLResponse(distribution_page, headers=distribution_headers)
+        return localiser.page(request, "distribution", distribution_page, distribution_headers)
 
     @app.get("/metrics", response_class=Response, dependencies=[Depends(metrics_guard)])
     def metrics(request: Request) -> Response:

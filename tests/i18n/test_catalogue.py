@@ -40,6 +40,7 @@ PAGES = [
     ROOT / "edge" / "storeroom" / "page.html",
     ROOT / "cloud_sync" / "monitor" / "static" / "dashboard.html",
     ROOT / "cloud_sync" / "monitor" / "static" / "login.html",
+    ROOT / "cloud_sync" / "monitor" / "static" / "distribution.html",
 ]
 LABELS = ("placeholder", "title", "aria-label", "alt")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -171,6 +171,12 @@ def test_dashboard_in_chinese_filtered_by_community_on_a_phone(monitor_url: str)
             left = set(re.findall(r"[A-Za-z]{2,}", text)) - DATA
             assert left == set(), "English left on the Chinese dashboard"
             shot(page, "dashboard-filtered-phone-zh-CN.png", full_page=True)
+
+            # The distribution page, in the same language.
+            page.click("a[href='distribution']")
+            expect(page.locator("body[data-loaded='1']")).to_have_count(1, timeout=15_000)
+            expect(page.locator("h1")).to_have_text("下发情况：谁已收到")
+            expect(page.locator("#publications")).to_contain_text("尚未发布任何内容。")
             context.close()
         finally:
             browser.close()
