@@ -23,6 +23,7 @@ from firmware_interfaces.extras import missing_extra
 from firmware_interfaces.modbus.errors import DeviceCommandError
 from firmware_interfaces.modbus.profiles import ClimateProfile, Table, WeightProfile
 from firmware_interfaces.modbus.registers import decode_climate, decode_weight, read_span
+from firmware_interfaces.words import N_
 
 try:
     from pymodbus.client import AsyncModbusSerialClient
@@ -32,15 +33,21 @@ except ModuleNotFoundError as exc:
 
 log = logging.getLogger(__name__)
 
+# A device's state and a command's failure, as a page shows them (translated there: edge/i18n).
+CANNOT_OPEN = N_("cannot open {port}")
+NO_ANSWER = N_("no answer from device {address}")
+ANSWERING = N_("answering")
+EXCEPTION_RESPONSE = N_("exception response {code} ({name})")
+UNKNOWN = N_("unknown")
 EXCEPTION_NAMES = {
-    1: "illegal function",
-    2: "illegal data address",
-    3: "illegal data value",
-    4: "device failure",
-    5: "acknowledge",
-    6: "device busy",
-    10: "gateway path unavailable",
-    11: "gateway target failed to respond",
+    1: N_("illegal function"),
+    2: N_("illegal data address"),
+    3: N_("illegal data value"),
+    4: N_("device failure"),
+    5: N_("acknowledge"),
+    6: N_("device busy"),
+    10: N_("gateway path unavailable"),
+    11: N_("gateway target failed to respond"),
 }
 
 BusEmit = Callable[[str, DeviceEvent], None]
@@ -80,7 +87,7 @@ class _DeviceRuntime:
 
 
 def exception_reason(code: int) -> str:
-    return f"exception response {code} ({EXCEPTION_NAMES.get(code, 'unknown')})"
+    return EXCEPTION_RESPONSE.format(code=code, name=EXCEPTION_NAMES.get(code, UNKNOWN))
 
 
 class BusPoller:
@@ -116,7 +123,7 @@ class BusPoller:
                 client = self._factory(self.line)
                 self._client = client
                 if not await client.connect():
-                    self._all(DeviceState.UNPLUGGED, f"cannot open {self.line.port}")
+                    self._all(DeviceState.UNPLUGGED, CANNOT_OPEN.format(port=self.line.port))
                     client.close()
                     await asyncio.sleep(delay * random.uniform(0.8, 1.2))
                     delay = min(delay * 2, self.line.reconnect_max)
@@ -177,10 +184,10 @@ class BusPoller:
         except ModbusException:
             runtime.failures += 1
             if runtime.failures >= device.silent_after:
-                self._set(runtime, DeviceState.SILENT, f"no answer from device {device.address}")
+                self._set(runtime, DeviceState.SILENT, NO_ANSWER.format(address=device.address))
             return
         runtime.failures = 0
-        self._set(runtime, DeviceState.CONNECTED, "answering")
+        self._set(runtime, DeviceState.CONNECTED, ANSWERING)
         if response.isError():
             self._emit(device.key, rejected(exception_reason(response.exception_code), b""))
             return

@@ -21,12 +21,14 @@ from edge.verify.community_pass import verifier as cp
 from edge.verify.dcc import verifier as dcc
 from edge.web import routes_screenings
 from firmware_interfaces.camera import capture
+from firmware_interfaces.modbus import poller
 from firmware_interfaces.transports import serial_port
 
 NOW = datetime(2026, 11, 30, 10, 0).astimezone().timestamp()
 DB = "/var/lib/edge-gateway/gateway.db"
 #: values in the samples that are data, not words: a user's name, a reason typed by staff, a path
 DATA = {"sam", "no phone", DB, "Masks", "box", "store-climate", "no answer", "s1", "s9"}
+DATA |= {"/dev/ttyUSB0"}
 DATA |= {"'masks'", "'low:masks'", "'s9'", "'weigh'"}
 H = 3600.0
 
@@ -135,6 +137,10 @@ def other_messages() -> list[str]:
         storeroom.unknown_sensor("s9"), storeroom.unknown_command("weigh"),
     ]  # fmt: skip
     found += [fever.MESSAGE.format(minutes=60, fevers=4, threshold=3), views.NEVER_SEEN]
+    found += [
+        poller.CANNOT_OPEN.format(port="/dev/ttyUSB0"), poller.NO_ANSWER.format(address=2),
+        poller.ANSWERING, poller.exception_reason(2), poller.exception_reason(99),
+    ]  # fmt: skip
     return found
 
 
