@@ -289,9 +289,10 @@ def run_size(args: argparse.Namespace, n: int) -> Result:
                 result.snapshot_s = wait_heard(heard, pid, n, at, args.snapshot_limit)
             else:
                 result.notes.append(
-                    f"snapshot not run at N={n}: each simulated gateway holds the list"
-                    f" (~{args.snapshot // 10_000 * 2} MB of Python objects each);"
-                    " raise --snapshot-max to try"
+                    f"snapshot not run at N={n}: every simulated gateway holds the list"
+                    f" (about {args.snapshot * 110 // 1_000_000} MB each, bench_status_list.py),"
+                    f" {n * args.snapshot * 110 // 10**9} GB more in one machine; raise"
+                    " --snapshot-max to try"
                 )
         finally:
             for p in fleet:
