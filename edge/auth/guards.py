@@ -21,7 +21,7 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
@@ -86,17 +86,24 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    """``max_bytes`` per request; ``per_path`` names the few routes that take a file (the
+    registry's import) with their own limit."""
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, per_path: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path = dict(per_path or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.per_path.get(str(scope.get("path", "")), self.max_bytes)
         declared = _header(scope, b"content-length")
-        if declared and declared.strip().isdigit() and int(declared) > self.max_bytes:
-            await _send_json(send, 413, {"detail": TOO_LARGE.format(limit=self.max_bytes)})
+        if declared and declared.strip().isdigit() and int(declared) > limit:
+            await _send_json(send, 413, {"detail": TOO_LARGE.format(limit=limit)})
             return
         received = 0
         started = False
@@ -106,8 +113,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLargeError(self.max_bytes)
+                if received > limit:
+                    raise BodyTooLargeError(limit)
             return message
 
         async def watched(message: Message) -> None:
@@ -262,10 +269,17 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail, "errors": problems}, status_code=422)
 
 
-def install(app: FastAPI, *, max_body_bytes: int, cookie: str) -> None:
+def install(
+    app: FastAPI,
+    *,
+    max_body_bytes: int,
+    cookie: str,
+    body_limits: Mapping[str, int] | None = None,
+) -> None:
     """Put the guards on ``app``: headers outermost (so every answer has them, refusals
-    included), then the body limit, then the origin check."""
+    included), then the body limit (``body_limits``: path -> its own), then the origin
+    check."""
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_middleware(SameOrigin, cookie=cookie)
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, per_path=body_limits)
     app.add_middleware(SecurityHeaders)

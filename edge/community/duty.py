@@ -17,15 +17,16 @@ import sqlite_utils
 
 from edge.community.errors import InvalidInputError
 from edge.core.events import AlertChanged
+from edge.core.words import N_
 
 ALERT_KIND = "unstaffed-lane"
 
-# -- what a person reads (one place, to be translated) ------------------------------------------
-UNSTAFFED = "lane {lane} has devices working and nobody signed in for duty"
-STAFFED_AGAIN = "lane {lane}: {users} signed in"
-QUIET_AGAIN = "lane {lane}: its devices are quiet"
-ALREADY_ON = "{user} is already on duty at lane {lane}"
-NOT_ON = "{user} is not on duty at lane {lane}"
+# -- what a person reads: English templates in the catalogue (edge/i18n) ------------------------
+UNSTAFFED = N_("lane {lane} has devices working and nobody signed in for duty")
+STAFFED_AGAIN = N_("lane {lane}: {users} signed in")
+QUIET_AGAIN = N_("lane {lane}: its devices are quiet")
+ALREADY_ON = N_("{user} is already on duty at lane {lane}")
+NOT_ON = N_("{user} is not on duty at lane {lane}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,11 @@ class DutyRoster:
 
     def shifts(self, lane: str) -> list[Shift]:
         return list(self._open.get(lane, []))
+
+    def adopt(self, alert: AlertChanged) -> None:
+        """An alert still open from before a restart: resolved or kept by the next check."""
+        self._alerts[alert.subject] = alert
+        self._unstaffed_since.setdefault(alert.subject, alert.at)
 
     def open_alert(self, lane: str) -> AlertChanged | None:
         return self._alerts.get(lane)

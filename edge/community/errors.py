@@ -33,9 +33,11 @@ class ImportRefusedError(CommunityError):
 
 
 class NotFoundError(CommunityError):
-    def __init__(self, what: str) -> None:
-        super().__init__(f"no {what}")
-        self.what = what
+    """What was asked for is not there; the message says what (``no household 12``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class InvalidInputError(CommunityError):

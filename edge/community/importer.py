@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from edge.community.errors import ImportRefusedError, RowProblem
+from edge.core.words import N_
 
 MAX_ROWS = 100_000
 MAX_FIELD = 100
@@ -36,22 +37,32 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 -]{2,19}$")
 _ID_LAST4 = re.compile(r"^[0-9]{3}[0-9Xx]$")
 _ADDRESS_PART = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,20}$")
 
-# -- what a person reads (one place, to be translated) ------------------------------------------
-EMPTY_FILE = "the file is empty"
-NO_HEADER = "the first line must name the columns: {known}"
-MISSING_COLUMN = "no column {column!r} (known as: {names})"
-UNKNOWN_COLUMN = "unknown column {header!r}"
-TWICE_COLUMN = "two columns mean {column!r}"
-REQUIRED_VALUE = "is empty"
-TOO_LONG = "is longer than {n} characters"
-BAD_ADDRESS = "must be 1 to 20 characters without '/' or '\\'"
-BAD_PHONE = "is not a phone number"
-BAD_ID_LAST4 = "must be the last 4 characters of an identity number (digits, the last may be X)"
-BAD_FLAG = "must be yes or no"
-DUPLICATE = "{name} is already in household {household} (line {line})"
-TOO_MANY = "more than {n:,} rows"
-NOT_TEXT = "is not text in UTF-8 or GB18030"
-NOT_XLSX = "is not an XLSX workbook: {why}"
+# -- what a person reads: English templates in the catalogue (edge/i18n) ------------------------
+EMPTY_FILE = N_("the file is empty")
+MISSING_COLUMN = N_("no column '{column}' (known as: {names})")
+UNKNOWN_COLUMN = N_("unknown column '{header}'")
+TWICE_COLUMN = N_("two columns mean '{column}'")
+REQUIRED_VALUE = N_("is empty")
+TOO_LONG = N_("is longer than {n} characters")
+BAD_ADDRESS = N_("must be 1 to 20 characters without '/' or '\\'")
+BAD_PHONE = N_("is not a phone number")
+BAD_ID_LAST4 = N_("must be the last 4 characters of an identity number (digits, the last may be X)")
+BAD_FLAG = N_("must be yes or no")
+DUPLICATE = N_("{name} is already in household {household} (line {line})")
+TOO_MANY = N_("more than {n} rows")
+FILE_NOT_TEXT = N_("the file is not text in UTF-8 or GB18030")
+FILE_NOT_XLSX = N_("the file is not an XLSX workbook: {why}")
+XLSX_NEEDS_EXTRA = N_("XLSX needs the 'community' extra; save the sheet as CSV")
+#: a column's name in words (the page names a bad row's column with these)
+COLUMN_WORDS = {
+    "building": N_("building"),
+    "unit": N_("unit"),
+    "room": N_("room"),
+    "name": N_("name"),
+    "phone": N_("phone"),
+    "id_last4": N_("last 4 of the identity number"),
+    "has_phone": N_("has a smartphone"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +103,7 @@ def read_csv(data: bytes) -> Iterator[tuple[int, list[str]]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise ImportRefusedError([RowProblem(1, None, "the file " + NOT_TEXT)])
+        raise ImportRefusedError([RowProblem(1, None, FILE_NOT_TEXT)])
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -105,15 +116,11 @@ def read_xlsx(data: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         import openpyxl  # type: ignore[import-untyped]  # the community extra, for XLSX only
     except ModuleNotFoundError:
-        raise ImportRefusedError(
-            [RowProblem(1, None, "XLSX needs the 'community' extra; save the sheet as CSV")]
-        ) from None
+        raise ImportRefusedError([RowProblem(1, None, XLSX_NEEDS_EXTRA)]) from None
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # zipfile, XML and openpyxl's own errors: all "not a workbook"
-        raise ImportRefusedError(
-            [RowProblem(1, None, "the file " + NOT_XLSX.format(why=exc))]
-        ) from None
+        raise ImportRefusedError([RowProblem(1, None, FILE_NOT_XLSX.format(why=exc))]) from None
     try:
         sheet = book.worksheets[0]
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -157,7 +164,7 @@ def parse(rows: Iterable[tuple[int, list[str]]]) -> list[MemberRow]:
         if not any(c.strip() for c in cells):
             continue
         if len(members) >= MAX_ROWS:
-            problems.append(RowProblem(line, None, TOO_MANY.format(n=MAX_ROWS)))
+            problems.append(RowProblem(line, None, TOO_MANY.format(n=f"{MAX_ROWS:,}")))
             break
         row = _row(line, cells, columns, problems)
         if row is None:

@@ -45,6 +45,10 @@ class Registry:
     labels: dict[int, str] = field(default_factory=dict)
     visits: dict[str, Visit] = field(default_factory=dict)
 
+    @property
+    def member_ids(self) -> set[int]:
+        return {r.member_id for r in self.residents.values()}
+
 
 def load_registry(db: sqlite_utils.Database) -> Registry:
     reg = Registry(rev=registry_rev(db))
@@ -128,6 +132,14 @@ class ExitLedger:
         if times[0] < since - KEEP_EXITS_S:  # trim what no period can count any more
             del times[: bisect.bisect_left(times, since - KEEP_EXITS_S)]
         return tuple(times[bisect.bisect_left(times, since) :])
+
+    def still_out(self) -> list[tuple[int, int, float]]:
+        """``(member, household, exit time)`` of every exit not yet followed by a return."""
+        return [
+            (member, self._by_key[key][0], at)
+            for member, (at, key) in self._out.items()
+            if key in self._by_key
+        ]
 
     def out_since(self, member_id: int) -> float | None:
         found = self._out.get(member_id)

@@ -17,9 +17,6 @@ from edge.crypto.jws import PrivateKey, parse_compact
 from edge.verify.community_pass import issue_pass
 from edge.verify.community_pass.token import PREFIX, decode_claims
 
-# -- what a person reads (one place, to be translated) ------------------------------------------
-VALID_UNTIL = "valid until {date}"
-
 
 @dataclass(frozen=True, slots=True)
 class Selection:
@@ -121,7 +118,7 @@ def _cards(db: sqlite_utils.Database, where: str, params: list[Any]) -> list[Car
             r["name"],
             address_label(r["building"], r["unit"], r["room"]),
             r["text"],
-            VALID_UNTIL.format(date=datetime.fromtimestamp(r["expires_at"]).date().isoformat()),
+            datetime.fromtimestamp(r["expires_at"]).date().isoformat(),
         )
         for r in rows
     ]

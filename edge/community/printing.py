@@ -11,12 +11,13 @@ Chinese characters (``community.font_file``, or one of :data:`FONT_CANDIDATES`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from edge.community.errors import NotConfiguredError
+from edge.core.words import N_
 
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),  # fonts-droid-fallback
@@ -35,17 +36,25 @@ QR_SIZE = 55.0  # the code with its quiet zone
 QR_BORDER = 4  # quiet-zone modules on each side
 PER_PAGE = COLUMNS * ROWS
 
-# -- what a person reads (one place, to be translated) ------------------------------------------
-CARD_TITLE = "Community pass"
-VALID_UNTIL = "valid until {date}"
-CUT_HINT = "cut along the dashed lines"
-NO_FONT = (
+# -- what a person reads: English templates in the catalogue (edge/i18n); the sheet is printed
+# in the language of whoever asked for it (``gettext``) -------------------------------------------
+CARD_TITLE = N_("Community pass")
+VALID_UNTIL = N_("valid until {date}")
+CUT_HINT = N_("cut along the dashed lines")
+NO_FONT = N_(
     "no font with Chinese characters was found: install Debian's fonts-droid-fallback"
     " or set community.font_file to a TrueType font"
 )
-NEEDS_EXTRA = (
+NOT_A_FONT = N_("{path} is not a file")
+NEEDS_EXTRA = N_(
     "printing needs the 'community' extra: pip install 'community-checkpoint-gateway[community]'"
 )
+Gettext = Callable[[str], str]
+
+
+def english(message: str) -> str:
+    """The gettext of the source language: the message as it is."""
+    return message
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +62,7 @@ class Card:
     name: str
     household: str  # "3-2-501"
     text: str  # the QR text
-    note: str  # "valid until 2027-02-28"
+    valid_until: str  # "2027-02-28"
 
 
 def card_box(index: int) -> tuple[float, float]:
@@ -71,7 +80,7 @@ def qr_box(index: int) -> tuple[float, float, float]:
 def find_font(configured: Path | None) -> Path:
     if configured is not None:
         if not configured.is_file():
-            raise NotConfiguredError("font_file", f"{configured} is not a file")
+            raise NotConfiguredError("font_file", NOT_A_FONT.format(path=configured))
         return configured
     for candidate in FONT_CANDIDATES:
         if candidate.is_file():
@@ -87,8 +96,8 @@ def fpdf_module() -> Any:
     return fpdf
 
 
-def pass_sheet(cards: Sequence[Card], font: Path) -> bytes:
-    """The PDF of ``cards``, eight to an A4 page."""
+def pass_sheet(cards: Sequence[Card], font: Path, gettext: Gettext = english) -> bytes:
+    """The PDF of ``cards``, eight to an A4 page, its words through ``gettext``."""
     fpdf = fpdf_module()
     import segno  # base dependency (issue-pass draws codes with it)
 
@@ -99,8 +108,8 @@ def pass_sheet(cards: Sequence[Card], font: Path) -> bytes:
     for index, card in enumerate(cards):
         if index % PER_PAGE == 0:
             pdf.add_page()
-            _cut_lines(pdf, min(PER_PAGE, len(cards) - index))
-        _card(pdf, index, card, segno)
+            _cut_lines(pdf, min(PER_PAGE, len(cards) - index), gettext)
+        _card(pdf, index, card, segno, gettext)
     return bytes(pdf.output())
 
 
@@ -113,7 +122,7 @@ def fonts(pdf: Any, font: Path) -> None:
         pdf.add_font("body", fname=str(font))
 
 
-def _cut_lines(pdf: Any, cards_on_page: int) -> None:
+def _cut_lines(pdf: Any, cards_on_page: int, gettext: Gettext) -> None:
     rows = (cards_on_page + COLUMNS - 1) // COLUMNS
     pdf.set_draw_color(150)
     pdf.set_line_width(0.2)
@@ -128,11 +137,11 @@ def _cut_lines(pdf: Any, cards_on_page: int) -> None:
     pdf.set_dash_pattern()
     pdf.set_font("body", size=7)
     pdf.set_text_color(120)
-    pdf.text(MARGIN_X, PAGE_H - 3, CUT_HINT)
+    pdf.text(MARGIN_X, PAGE_H - 3, gettext(CUT_HINT))
     pdf.set_text_color(0)
 
 
-def _card(pdf: Any, index: int, card: Card, segno: Any) -> None:
+def _card(pdf: Any, index: int, card: Card, segno: Any, gettext: Gettext) -> None:
     left, top, size = qr_box(index)
     qr = segno.make_qr(card.text, error="m", mode="byte")
     matrix = [bytes(row) for row in qr.matrix]
@@ -162,7 +171,7 @@ def _card(pdf: Any, index: int, card: Card, segno: Any) -> None:
     pdf.set_xy(text_x, y + 8)
     pdf.set_font("body", size=8)
     pdf.set_text_color(90)
-    pdf.multi_cell(text_w, 4, CARD_TITLE, align="L")
+    pdf.multi_cell(text_w, 4, gettext(CARD_TITLE), align="L")
     pdf.set_text_color(0)
     pdf.set_xy(text_x, y + 18)
     pdf.set_font("body", size=16)
@@ -173,5 +182,6 @@ def _card(pdf: Any, index: int, card: Card, segno: Any) -> None:
     pdf.set_xy(text_x, y + CARD_H - 14)
     pdf.set_font("body", size=8)
     pdf.set_text_color(90)
-    pdf.multi_cell(text_w, 4, card.note, align="L")
+    note = gettext(VALID_UNTIL).format(date=card.valid_until)
+    pdf.multi_cell(text_w, 4, note, align="L")
     pdf.set_text_color(0)

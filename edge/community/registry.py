@@ -19,12 +19,13 @@ import sqlite_utils
 
 from edge.community.errors import InvalidInputError, NotFoundError
 from edge.community.importer import MemberRow, address_label
+from edge.core.words import N_
 
-# -- what a person reads (one place, to be translated) ------------------------------------------
-HOUSEHOLD_EXISTS = "household {label} already exists"
-MEMBER_EXISTS = "{name} is already a member of household {label}"
-HOUSEHOLD = "household {id}"
-MEMBER = "member {id}"
+# -- what a person reads: English templates in the catalogue (edge/i18n) ------------------------
+HOUSEHOLD_EXISTS = N_("household {label} already exists")
+MEMBER_EXISTS = N_("{name} is already a member of household {label}")
+HOUSEHOLD = N_("no household {id}")
+MEMBER = N_("no member {id}")
 
 
 def new_resident_id() -> str:

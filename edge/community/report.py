@@ -19,30 +19,61 @@ from typing import Any
 import sqlite_utils
 
 from edge.community.duty import shifts_between
+from edge.community.printing import Gettext, english
+from edge.core.words import N_
 
-# -- what a person reads (one place, to be translated) ------------------------------------------
-TITLE = "Daily report"
+# -- what a person reads: English templates in the catalogue (edge/i18n); the CSV and the PDF
+# are made in the language of whoever asked for them (``gettext``) ------------------------------
+TITLE = N_("Daily report")
 LABELS: dict[str, str] = {
-    "screenings": "screenings",
-    "entries": "entries",
-    "exits": "exits",
-    "passages": "passages (two-way lanes)",
-    "admitted": "admitted",
-    "denied": "denied",
-    "rechecks": "rechecks",
-    "fevers": "fevers",
-    "overrides": "overrides",
-    "manual_registrations": "manual registrations",
-    "visits_registered": "visits registered",
-    "visitor_passages": "visitor passages",
-    "household_refusals": "household-rule refusals",
-    "late_returns": "late returns",
-    "open_alerts": "open alerts",
-    "shifts": "shifts",
-    "staff_on_duty": "staff on duty",
+    "screenings": N_("screenings"),
+    "entries": N_("people in (entrance lanes)"),
+    "exits": N_("people out (exit lanes)"),
+    "passages": N_("passages (two-way lanes)"),
+    "admitted": N_("admitted"),
+    "denied": N_("denied"),
+    "rechecks": N_("rechecks"),
+    "fevers": N_("fevers"),
+    "overrides": N_("overrides"),
+    "manual_registrations": N_("manual registrations"),
+    "visits_registered": N_("visits registered"),
+    "visitor_passages": N_("visitor passages"),
+    "household_refusals": N_("household-rule refusals"),
+    "late_returns": N_("late returns"),
+    "open_alerts": N_("open alerts"),
+    "shifts": N_("shifts"),
+    "staff_on_duty": N_("staff on duty"),
 }
-SHIFT_HEADERS = ("lane", "staff", "from", "to", "handover note")
-STOCK_HEADERS = ("item", "on hand")
+#: the admission policy's rule names (edge.rules.policy.RULES), as denials are counted by them
+RULE_WORDS: dict[str, str] = {
+    "fever": N_("fever"),
+    "implausible-temperature": N_("implausible temperature reading"),
+    "code-unreadable": N_("code unreadable"),
+    "code-invalid": N_("code invalid, forged or expired"),
+    "code-colour": N_("code red or yellow"),
+    "no-temperature": N_("no temperature"),
+    "no-code": N_("no code scanned"),
+    "recheck-band": N_("temperature just under the fever line"),
+    "household-exit-limit": N_("household's exits used up"),
+    "household-late-return": N_("back late"),
+    "visitor": N_("visitor"),
+    "manual": N_("manual registration"),
+    "override": N_("overridden to DENY"),
+}
+COMMUNITY_WORDS = {"name": N_("community"), "street": N_("street"), "district": N_("district")}
+CSV_HEADER = (N_("section"), N_("item"), N_("value"))
+SECTIONS = {
+    "report": N_("report"),
+    "day": N_("day"),
+    "community": N_("community"),
+    "figure": N_("figure"),
+    "denied": N_("denied by reason"),
+    "stock": N_("stock"),
+    "shift": N_("shift"),
+}
+SHIFT_HEADERS = (N_("lane"), N_("staff"), N_("from"), N_("to"), N_("handover note"))
+DENIED_LINE = N_("denied: {reason}")
+STOCK_LINE = N_("stock: {item}")
 
 
 def day_bounds(day: date) -> tuple[float, float]:
@@ -141,50 +172,61 @@ def _clock(ts: float | None) -> str:
     return "" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
 
 
-def to_csv(report: Mapping[str, Any]) -> str:
-    """One figure a line (``section,name,value``), then the shifts: opens in any spreadsheet."""
+def rule_words(rule: str, gettext: Gettext = english) -> str:
+    return gettext(RULE_WORDS[rule]) if rule in RULE_WORDS else rule
+
+
+def to_csv(report: Mapping[str, Any], gettext: Gettext = english) -> str:
+    """One figure a line (section, name, value), then the shifts: opens in any spreadsheet.
+    Its words through ``gettext``."""
+    _ = gettext
     buffer = io.StringIO()
     w = csv.writer(buffer)
-    w.writerow(["section", "name", "value"])
-    w.writerow(["report", "day", report["day"]])
+    w.writerow([_(word) for word in CSV_HEADER])
+    w.writerow([_(SECTIONS["report"]), _(SECTIONS["day"]), report["day"]])
     for key, value in report["community"].items():
-        w.writerow(["community", key, value])
+        w.writerow([_(SECTIONS["community"]), _(COMMUNITY_WORDS.get(key, key)), value])
     for name, label in LABELS.items():
-        w.writerow(["figure", label, report[name]])
+        w.writerow([_(SECTIONS["figure"]), _(label), report[name]])
     for rule, n in report["denied_by_reason"].items():
-        w.writerow(["denied by reason", rule, n])
+        w.writerow([_(SECTIONS["denied"]), rule_words(rule, _), n])
     for item, on_hand in report["stock"].items():
-        w.writerow(["stock", item, on_hand])
+        w.writerow([_(SECTIONS["stock"]), item, on_hand])
     w.writerow([])
-    w.writerow(["shift", *SHIFT_HEADERS])
+    w.writerow([_(SECTIONS["shift"]), *(_(h) for h in SHIFT_HEADERS)])
     for s in report["shift_list"]:
         w.writerow(
-            ["shift", s["lane"], s["user"], _clock(s["started_at"]), _clock(s["ended_at"]),
-             s["handover_note"] or ""]
+            [_(SECTIONS["shift"]), s["lane"], s["user"], _clock(s["started_at"]),
+             _clock(s["ended_at"]), s["handover_note"] or ""]
         )  # fmt: skip
     return buffer.getvalue()
 
 
-def to_pdf(report: Mapping[str, Any], font: Any) -> bytes:
-    """A one-page A4 PDF of the report (fpdf2, the 'community' extra)."""
+def to_pdf(report: Mapping[str, Any], font: Any, gettext: Gettext = english) -> bytes:
+    """A one-page A4 PDF of the report (fpdf2, the 'community' extra), its words through
+    ``gettext``."""
     from edge.community.printing import fonts, fpdf_module
 
+    _ = gettext
     fpdf = fpdf_module()
     pdf = fpdf.FPDF(orientation="P", unit="mm", format="A4")
     fonts(pdf, font)
     pdf.add_page()
     community = report["community"]
     pdf.set_font("body", size=16)
-    title = " ".join(x for x in (community.get("name"), TITLE, report["day"]) if x)
+    title = " ".join(x for x in (community.get("name"), _(TITLE), report["day"]) if x)
     pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("body", size=10)
     where = ", ".join(x for x in (community.get("street"), community.get("district")) if x)
     if where:
         pdf.cell(0, 6, where, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    rows = [(label, str(report[name])) for name, label in LABELS.items()]
-    rows += [(f"denied: {rule}", str(n)) for rule, n in report["denied_by_reason"].items()]
-    rows += [(f"stock: {item}", f"{n:g}") for item, n in report["stock"].items()]
+    rows = [(_(label), str(report[name])) for name, label in LABELS.items()]
+    rows += [
+        (_(DENIED_LINE).format(reason=rule_words(rule, _)), str(n))
+        for rule, n in report["denied_by_reason"].items()
+    ]
+    rows += [(_(STOCK_LINE).format(item=item), f"{n:g}") for item, n in report["stock"].items()]
     for label, value in rows:
         pdf.cell(80, 6, label)
         pdf.cell(30, 6, value, align="R", new_x="LMARGIN", new_y="NEXT")
@@ -192,7 +234,7 @@ def to_pdf(report: Mapping[str, Any], font: Any) -> bytes:
     pdf.set_font("body", size=9)
     widths = (20, 30, 30, 30, 80)
     for header, width in zip(SHIFT_HEADERS, widths, strict=True):
-        pdf.cell(width, 6, header, border="B")
+        pdf.cell(width, 6, _(header), border="B")
     pdf.ln()
     for s in report["shift_list"]:
         cells = (s["lane"], s["user"], _clock(s["started_at"]), _clock(s["ended_at"]),

@@ -184,3 +184,24 @@ def create_shifts(db: sqlite_utils.Database) -> None:
     )
     db.table("shifts").create_index(["lane", "started_at"], index_name="shifts_lane")
     db.table("shifts").create_index(["ended_at"], index_name="shifts_open")
+
+
+@MIGRATIONS.step("create_alert_log")
+def create_alert_log(db: sqlite_utils.Database) -> None:
+    # Every transition of the community's alerts (unstaffed lanes, residents out late): the
+    # uplink follows it from a cursor, and a restart reads back the ones still open.
+    db.table("community_alert_log").create(
+        {
+            "seq": int,
+            "alert_id": str,
+            "kind": str,
+            "subject": str,
+            "severity": str,
+            "state": str,
+            "message": str,
+            "changed_at": float,
+        },
+        pk="seq",
+        not_null={"alert_id", "kind", "subject", "severity", "state", "message", "changed_at"},
+    )
+    db.table("community_alert_log").create_index(["alert_id"], index_name="community_alerts_id")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -24,7 +25,7 @@ from typing import Any
 import sqlite_utils
 
 from edge.checkpoint.queries import NewScreening
-from edge.community import audit, duty, passes, registry, report, visits
+from edge.community import alerts, audit, duty, passes, registry, report, visits
 from edge.community.errors import InvalidInputError, NotConfiguredError, NotFoundError
 from edge.community.importer import parse, read_file
 from edge.community.index import (
@@ -35,12 +36,13 @@ from edge.community.index import (
     load_exits,
     load_registry,
 )
-from edge.community.printing import find_font, pass_sheet
+from edge.community.printing import Gettext, english, find_font, pass_sheet
 from edge.community.settings import CommunitySettings
 from edge.community.visitor_pass import VisitorPassVerifier, issue, load_or_create_key
 from edge.core.bus import Bus
 from edge.core.events import AlertChanged, DailyFigures, DecisionOverridden, LaneStaffing
 from edge.core.store import Store
+from edge.core.words import N_
 from edge.crypto.jws import PrivateKey
 from edge.rules.household import HouseholdContext, ManualEntry
 
@@ -50,13 +52,14 @@ ManualDecider = Callable[[str, ManualEntry, float | None, str | None], NewScreen
 LaneActive = Callable[[str], bool]
 _TICK_S = 5.0
 
-# -- what a person reads (one place, to be translated) ------------------------------------------
-NEEDS_ID_LAST4 = "the policy asks for the last 4 characters of the person's identity number"
-UNKNOWN_CATEGORY = "{category!r} is not a category of manual registration ({known})"
-NEEDS_REASON = "a manual registration needs a reason"
-NO_SIGNING_KEY = "no pass-signing key: set community.pass_key_file and pass_kid"
-NO_MEMBERS = "no members match: no passes issued"
-UNKNOWN_LANE = "there is no lane {lane!r}"
+# -- what a person reads: English templates in the catalogue (edge/i18n) ------------------------
+NEEDS_ID_LAST4 = N_("the policy asks for the last 4 characters of the person's identity number")
+UNKNOWN_CATEGORY = N_("'{category}' is not a category of manual registration ({known})")
+NEEDS_REASON = N_("a manual registration needs a reason")
+NO_SIGNING_KEY = N_("no pass-signing key: set community.pass_key_file and pass_kid")
+NO_MEMBERS = N_("no members match: no passes issued")
+UNKNOWN_LANE = N_("there is no lane '{lane}'")
+NOTHING_TO_PRINT = N_("no pass to print: issue passes first")
 
 
 class CommunityService:
@@ -90,6 +93,8 @@ class CommunityService:
         self.decide_manual: ManualDecider | None = None  # set by the assembly (the lanes')
         self.lane_active: LaneActive = lambda lane: False
         self._staffing: dict[str, tuple[bool, bool]] = {}
+        self._members: set[int] = set()  # the member ids of the registry in force
+        self._late_alert: AlertChanged | None = None  # residents out late: open, or None
         self._pending: set[asyncio.Task[Any]] = set()
         self.loaded = False  # the registry, exits and shifts are in memory
 
@@ -98,11 +103,18 @@ class CommunityService:
         """Load the registry, the month's exits and the open shifts (before the lanes run)."""
         now = self.clock()
 
-        def load(db: sqlite_utils.Database) -> tuple[Registry, list[Any], list[duty.Shift]]:
-            return load_registry(db), load_exits(db, now - KEEP_EXITS_S), duty.open_shifts(db)
+        def load(
+            db: sqlite_utils.Database,
+        ) -> tuple[Registry, list[Any], list[duty.Shift], list[AlertChanged]]:
+            return (
+                load_registry(db),
+                load_exits(db, now - KEEP_EXITS_S),
+                duty.open_shifts(db),
+                alerts.open_alerts(db),
+            )
 
         try:
-            reg, exits, shifts = await self.store.read(load)
+            reg, exits, shifts, still_open = await self.store.read(load)
         except Exception as exc:  # the storage is failing: household rules wait for it
             log.error("household registry not loaded (retried every %g s): %s", _TICK_S, exc)
             return
@@ -110,6 +122,11 @@ class CommunityService:
         self._install(reg)
         self.ledger.load(exits)
         self.roster.load(shifts)
+        for alert in still_open:  # raised before a restart: kept, not raised a second time
+            if alert.kind == alerts.OUT_LATE_KIND:
+                self._late_alert = alert
+            elif alert.kind == duty.ALERT_KIND and alert.subject in self.lanes:
+                self.roster.adopt(alert)
         log.info(
             "registry: %d residents in %d households, %d exits this month, %d on duty",
             len(reg.residents), len(reg.labels), len(self.ledger), len(shifts),
@@ -117,6 +134,7 @@ class CommunityService:
 
     def _install(self, reg: Registry) -> None:
         self.registry = reg
+        self._members = reg.member_ids
         self.visitor_verifier.cancelled = frozenset(
             visit_id for visit_id, visit in reg.visits.items() if visit.cancelled
         )
@@ -131,6 +149,7 @@ class CommunityService:
                     await self.start()
                 await self._reload_if_changed()
                 self.check_lanes(now)
+                self.check_returns(now)
                 while (event := subscription.get_nowait()) is not None:
                     if isinstance(event, DecisionOverridden):
                         await self._overridden(event)
@@ -159,9 +178,7 @@ class CommunityService:
             active = self.lane_active(lane)
             change = self.roster.check(lane, active, now)
             if change is not None:
-                level = logging.WARNING if change.state == "open" else logging.INFO
-                log.log(level, "%s", change.message)
-                self.bus.publish(change)
+                self._raise(change)
             staffed = bool(self.roster.on_duty(lane))
             if self._staffing.get(lane) != (staffed, active):
                 self._staffing[lane] = (staffed, active)
@@ -171,8 +188,65 @@ class CommunityService:
                     )
                 )
 
+    def check_returns(self, now: float) -> None:
+        """Raise, revise or resolve the alert for residents out past their return time."""
+        late = len(self.out_late(now))
+        current = self._late_alert
+        if late == 0:
+            if current is not None:
+                self._late_alert = None
+                resolved = dataclasses.replace(
+                    current, state="resolved", message=alerts.ALL_BACK, at=now
+                )
+                self._raise(resolved)
+            return
+        message = alerts.out_late_message(late)
+        if current is not None and current.message == message:
+            return
+        alert_id = current.alert_id if current else f"{alerts.OUT_LATE_KIND}:{int(now)}"
+        kind, subject = alerts.OUT_LATE_KIND, alerts.OUT_LATE_SUBJECT
+        self._late_alert = AlertChanged(alert_id, kind, subject, "warning", "open", message, now)
+        self._raise(self._late_alert)
+
+    def out_late(self, now: float) -> list[alerts.OutLate]:
+        within = self._policy().household.return_within_hours
+        if within is None:
+            return []
+        return alerts.out_late(self.ledger.still_out(), self._members, within * 3600, now)
+
+    async def out_late_list(self) -> list[dict[str, Any]]:
+        """Who is out past their return time, since when, due when (for the duty page)."""
+        late = self.out_late(self.clock())
+        if not late:
+            return []
+        ids = [o.member_id for o in late]
+        marks = ", ".join("?" * len(ids))
+        names: dict[int, str] = await self.store.read(
+            lambda db: dict(
+                db.execute(f"SELECT id, name FROM members WHERE id IN ({marks})", ids).fetchall()  # noqa: S608 (placeholders)
+            )
+        )
+        return [
+            {
+                "member_id": o.member_id,
+                "name": names.get(o.member_id, ""),
+                "household": self.registry.labels.get(o.household_id, "?"),
+                "out_since": o.out_since,
+                "due": o.due,
+            }
+            for o in late
+        ]
+
+    def _raise(self, change: AlertChanged) -> None:
+        """An alert's transition: on the bus (the page), and in the log the uplink follows."""
+        level = logging.WARNING if change.state == "open" else logging.INFO
+        log.log(level, "%s", change.message)
+        self.bus.publish(change)
+        self._write(*alerts.log_statement(change))
+
     def open_alerts(self) -> list[AlertChanged]:
-        return [a for lane in self.lanes if (a := self.roster.open_alert(lane)) is not None]
+        found = [a for lane in self.lanes if (a := self.roster.open_alert(lane)) is not None]
+        return found + ([self._late_alert] if self._late_alert is not None else [])
 
     # -- the lanes' desk (PeopleDesk) ----------------------------------------------------------
     def context(
@@ -220,7 +294,7 @@ class CommunityService:
             try:
                 await self.store.write(lambda db: db.execute(sql, params))
             except Exception as exc:  # the memory copy stands; the next start re-reads
-                log.warning("household exit not recorded: %s", exc)
+                log.warning("not recorded (%s): %s", sql.split(" (")[0], exc)
 
         task = asyncio.get_running_loop().create_task(write())
         self._pending.add(task)
@@ -348,17 +422,24 @@ class CommunityService:
         return await self.store.read(passes.list_batches)
 
     async def pass_sheet(
-        self, *, batch_id: int | None = None, member_ids: Sequence[int] = ()
+        self,
+        *,
+        batch_id: int | None = None,
+        member_ids: Sequence[int] = (),
+        gettext: Gettext = english,
     ) -> bytes:
-        """The PDF of a batch's cards, or of the given members' newest passes."""
+        """The PDF of a batch's cards, or of the given members' newest passes (its words
+        through ``gettext``)."""
         if batch_id is not None:
             cards = await self.store.read(lambda db: passes.batch_cards(db, batch_id))
         else:
             cards = await self.store.read(lambda db: passes.latest_cards(db, member_ids))
         if not cards:
-            raise NotFoundError("pass to print")
+            raise NotFoundError(NOTHING_TO_PRINT)
         font = find_font(self.settings.font_file)
-        return await asyncio.get_running_loop().run_in_executor(None, pass_sheet, cards, font)
+        return await asyncio.get_running_loop().run_in_executor(
+            None, pass_sheet, cards, font, gettext
+        )
 
     # -- visitors --------------------------------------------------------------------------------
     async def register_visit(
@@ -506,10 +587,12 @@ class CommunityService:
             lambda db: report.daily_report(db, day, self.lanes, self._community(), extra)
         )
 
-    async def report_pdf(self, day: dt.date) -> bytes:
+    async def report_pdf(self, day: dt.date, gettext: Gettext = english) -> bytes:
         data = await self.report(day)
         font = find_font(self.settings.font_file)
-        return await asyncio.get_running_loop().run_in_executor(None, report.to_pdf, data, font)
+        return await asyncio.get_running_loop().run_in_executor(
+            None, report.to_pdf, data, font, gettext
+        )
 
     async def publish_figures(self, now: float) -> None:
         """Today's figures (and yesterday's, for the hours after midnight) for the centre."""

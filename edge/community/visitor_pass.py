@@ -18,6 +18,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from edge.core.words import N_
 from edge.crypto.jws import JwsError, parse_compact, sign_compact, signature_ok
 from edge.rules.household import local_time_words
 from edge.verify.base import CodeStatus, Verdict
@@ -29,12 +30,12 @@ PREFIX = "CV1:"
 CODE_TYPE = "visitor-pass"
 MAX_TEXT_CHARS = 1024
 
-# -- what a person reads (one place, to be translated) ------------------------------------------
-UNREADABLE = "unreadable code: scan again"
-FORGED = "signature invalid"
-NOT_YET = "visitor pass valid from {start} to {end}"
-ENDED = "visitor pass ended {end}"
-CANCELLED = "visit cancelled"
+# -- what a person reads: English templates in the catalogue (edge/i18n) ------------------------
+UNREADABLE = N_("unreadable code: scan again")
+FORGED = N_("signature invalid")
+NOT_YET = N_("visitor pass valid from {start} to {end}")
+ENDED = N_("visitor pass ended {end}")
+CANCELLED = N_("visit cancelled")
 
 
 def load_or_create_key(path: Path) -> Ed25519PrivateKey:

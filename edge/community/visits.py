@@ -13,11 +13,13 @@ import sqlite_utils
 
 from edge.community.errors import InvalidInputError, NotFoundError
 from edge.community.importer import address_label
+from edge.community.registry import HOUSEHOLD
+from edge.core.words import N_
 
-# -- what a person reads (one place, to be translated) ------------------------------------------
-BAD_WINDOW = "a visit must end after it starts, and last at most {days:g} days"
-VISIT = "visit {id}"
-ALREADY_CANCELLED = "visit {id} is already cancelled"
+# -- what a person reads: English templates in the catalogue (edge/i18n) ------------------------
+BAD_WINDOW = N_("a visit must end after it starts, and last at most {days} days")
+VISIT = N_("no visit {id}")
+ALREADY_CANCELLED = N_("visit {id} is already cancelled")
 
 
 def new_visit_id() -> str:
@@ -39,9 +41,9 @@ def add_visit(
     pass_text: str,
 ) -> int:
     if not 0 < valid_until - valid_from <= max_days * 86400:
-        raise InvalidInputError(BAD_WINDOW.format(days=max_days))
+        raise InvalidInputError(BAD_WINDOW.format(days=f"{max_days:g}"))
     if not db.execute("SELECT 1 FROM households WHERE id = ?", [household_id]).fetchone():
-        raise NotFoundError(f"household {household_id}")
+        raise NotFoundError(HOUSEHOLD.format(id=household_id))
     cur = db.execute(
         "INSERT INTO visits (visit_id, household_id, name, reason, valid_from, valid_until,"
         " created_by, created_at, pass_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -22,6 +22,7 @@ Routes (``tests/community/test_web.py`` checks the list):
 - ``GET    /api/community/manual``                     the manual registrations
 - ``GET    /api/community/audit``                      overrides and manual ones
 - ``GET    /api/community/duty``                       per lane: on duty, last handover note, alert
+- ``GET    /api/community/out-late``                   residents out past their return time
 - ``POST   /api/community/duty/sign-in``               {lane}: the logged-in user starts a shift
 - ``POST   /api/community/duty/sign-out``              {lane, note}: ends it with a handover note
 - ``GET    /api/community/report?day=``                the day's report (JSON)
@@ -50,6 +51,8 @@ from edge.community.errors import (
 from edge.community.passes import Selection
 from edge.community.report import to_csv
 from edge.community.service import CommunityService
+from edge.core.words import N_
+from edge.web.shell import gettext_for
 
 ROUTES = [
     ("GET", "/api/community/households"),
@@ -72,6 +75,7 @@ ROUTES = [
     ("GET", "/api/community/manual"),
     ("GET", "/api/community/audit"),
     ("GET", "/api/community/duty"),
+    ("GET", "/api/community/out-late"),
     ("POST", "/api/community/duty/sign-in"),
     ("POST", "/api/community/duty/sign-out"),
     ("GET", "/api/community/report"),
@@ -79,6 +83,15 @@ ROUTES = [
     ("GET", "/api/community/report.pdf"),
 ]
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+#: the import takes a file: its own body limit (the gateway's is 64 KiB)
+BODY_LIMITS = {"/api/community/import": MAX_IMPORT_BYTES}
+
+# -- what a person reads: English templates in the catalogue (edge/i18n) ------------------------
+FILE_TOO_LARGE = N_("the file is larger than 20 MB")
+NAME_BATCH_OR_MEMBERS = N_("name a batch or members")
+NO_SUCH_VISIT = N_("no such visit")
+BAD_DAY = N_("day must be YYYY-MM-DD")
+NOTHING_IMPORTED = N_("nothing imported: {n} problem(s)")
 
 
 class _Body(BaseModel):
@@ -154,12 +167,12 @@ def _name(user: Any) -> str:
 
 def _http(exc: CommunityError) -> HTTPException:
     if isinstance(exc, NotFoundError):
-        return HTTPException(404, str(exc))
+        return HTTPException(404, exc.message)
     if isinstance(exc, ImportRefusedError):
         return HTTPException(
             422,
             {
-                "message": str(exc),
+                "message": NOTHING_IMPORTED.format(n=len(exc.problems)),
                 "problems": [
                     {"line": p.line, "column": p.column, "message": p.message} for p in exc.problems
                 ],
@@ -168,8 +181,12 @@ def _http(exc: CommunityError) -> HTTPException:
     if isinstance(exc, InvalidInputError):
         return HTTPException(422, exc.reason)
     if isinstance(exc, NotConfiguredError):
-        return HTTPException(409, str(exc))
+        return HTTPException(409, exc.reason)
     return HTTPException(400, str(exc))
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
 def _day(day: str | None) -> dt.date:
@@ -178,7 +195,7 @@ def _day(day: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(day)
     except ValueError:
-        raise HTTPException(422, "day must be YYYY-MM-DD") from None
+        raise HTTPException(422, BAD_DAY) from None
 
 
 def create_router(
@@ -250,7 +267,7 @@ def create_router(
         (422) lists every problem with its line."""
         data = await request.body()
         if len(data) > MAX_IMPORT_BYTES:
-            raise HTTPException(413, "the file is larger than 20 MB")
+            raise HTTPException(413, FILE_TOO_LARGE)
         result = await guarded(service.import_file(filename, data))
         return dataclasses.asdict(result)
 
@@ -268,12 +285,20 @@ def create_router(
 
     @router.get("/api/community/passes/sheet.pdf", summary="Pass cards to print (PDF)")
     async def sheet(
-        batch: int | None = None, member: Annotated[list[int] | None, Query()] = None
+        request: Request,
+        batch: int | None = None,
+        member: Annotated[list[int] | None, Query()] = None,
     ) -> Response:
+        """The cards in the reader's language (its title, validity and cut hint)."""
         if batch is None and not member:
-            raise HTTPException(422, "name a batch or members")
-        pdf = await guarded(service.pass_sheet(batch_id=batch, member_ids=member or []))
-        return Response(pdf, media_type="application/pdf")
+            raise HTTPException(422, NAME_BATCH_OR_MEMBERS)
+        pdf = await guarded(
+            service.pass_sheet(
+                batch_id=batch, member_ids=member or [], gettext=gettext_for(request)
+            )
+        )
+        name = f"passes-{batch}.pdf" if batch is not None else "passes.pdf"
+        return Response(pdf, media_type="application/pdf", headers=_attachment(name))
 
     # -- visitors -------------------------------------------------------------------------------
     @router.get("/api/community/visits", summary="Visits")
@@ -292,7 +317,7 @@ def create_router(
 
         found = [v for v in await service.visits(0) if v["visit_id"] == visit_id]
         if not found or not found[0]["pass_text"]:
-            raise HTTPException(404, "no such visit")
+            raise HTTPException(404, NO_SUCH_VISIT)
         out = io.BytesIO()
         segno.make_qr(found[0]["pass_text"], error="m", mode="byte").save(out, kind="svg", scale=4)
         return Response(out.getvalue(), media_type="image/svg+xml")
@@ -324,6 +349,13 @@ def create_router(
     async def duty() -> list[dict[str, Any]]:
         return await service.duty()
 
+    @router.get("/api/community/out-late", summary="Residents out past their return time")
+    async def out_late() -> list[dict[str, Any]]:
+        """Members whose exit has no return yet, past the policy's return_within_hours: who,
+        which household, out since when, due back when (longest out first). The centre is
+        told how many, never who."""
+        return await service.out_late_list()
+
     @router.post("/api/community/duty/sign-in", summary="Start a shift")
     async def sign_in(body: SignIn, user: User) -> dict[str, Any]:
         """The logged-in user signs in to the lane; the answer carries the last handover note."""
@@ -340,13 +372,25 @@ def create_router(
         return await service.report(_day(day))
 
     @router.get("/api/community/report.csv", summary="The daily report (CSV)")
-    async def daily_csv(day: str | None = None) -> Response:
-        text = to_csv(await service.report(_day(day)))
-        return Response(text, media_type="text/csv; charset=utf-8")
+    async def daily_csv(request: Request, day: str | None = None) -> Response:
+        """In the reader's language; a byte-order mark first, so that Excel reads it as UTF-8."""
+        when = _day(day)
+        text = to_csv(await service.report(when), gettext_for(request))
+        return Response(
+            "\ufeff" + text,
+            media_type="text/csv; charset=utf-8",
+            headers=_attachment(f"daily-report-{when.isoformat()}.csv"),
+        )
 
     @router.get("/api/community/report.pdf", summary="The daily report (PDF)")
-    async def daily_pdf(day: str | None = None) -> Response:
-        pdf = await guarded(service.report_pdf(_day(day)))
-        return Response(pdf, media_type="application/pdf")
+    async def daily_pdf(request: Request, day: str | None = None) -> Response:
+        """One A4 page in the reader's language, for the sub-district office."""
+        when = _day(day)
+        pdf = await guarded(service.report_pdf(when, gettext_for(request)))
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers=_attachment(f"daily-report-{when.isoformat()}.pdf"),
+        )
 
     return router

@@ -26,8 +26,11 @@ from edge.auth.persistence import MIGRATIONS as AUTH_MIGRATIONS
 from edge.checkpoint.checkpoint import Checkpoint
 from edge.checkpoint.feeds import DeviceFeed
 from edge.checkpoint.schema import MIGRATIONS as CHECKPOINT_MIGRATIONS
+from edge.community.alerts import AlertFeed as CommunityAlertFeed
+from edge.community.pages import create_router as community_pages
 from edge.community.schema import MIGRATIONS as COMMUNITY_MIGRATIONS
 from edge.community.service import CommunityService
+from edge.community.web import BODY_LIMITS as COMMUNITY_BODY_LIMITS
 from edge.community.web import create_router as community_router
 from edge.config import ConfigError, GatewayConfig, load_config
 from edge.config.loader import load_policy_file
@@ -138,6 +141,7 @@ class Gateway:
                 metrics=self.metrics_router(),
                 store=self.store,
                 parts=self.supervisor.status,
+                body_limits=COMMUNITY_BODY_LIMITS if self.community is not None else None,
                 clock=clock,
             )
         except WebConfigError as exc:
@@ -186,6 +190,8 @@ class Gateway:
             from edge.storeroom.feeds import feeds as storeroom_feeds
 
             found.extend(storeroom_feeds(self.config.storeroom, self.clock))
+        if self.config.community is not None:
+            found.append(CommunityAlertFeed())
         return found
 
     def metrics_router(self) -> APIRouter:
@@ -206,6 +212,7 @@ class Gateway:
             routers.append(uplink_router(self.uplink, require_user, require_supervisor))
         if self.community is not None:
             routers.append(community_router(self.community, require_user, require_supervisor))
+            routers.append(community_pages(require_user))
         if self.notices is not None:
             routers.append(notices_router(self.notices))
         return routers

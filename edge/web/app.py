@@ -50,7 +50,7 @@ from edge.i18n import web as i18n_web
 from edge.web import live, pages, routes_screenings, routes_status
 from edge.web.auth import COOKIE, build_auth, login_page, metrics_dependency
 from edge.web.settings import WebSettings
-from edge.web.shell import STOREROOM, PageShell
+from edge.web.shell import PAGES, PageShell
 from edge.web.users import load_session_secret, load_users, require_users_file
 
 ROUTES = [
@@ -96,6 +96,7 @@ def create_app(
     store: Store | None = None,
     nav_links: Sequence[tuple[str, str]] | None = None,
     parts: Callable[[], dict[str, dict[str, Any]]] = dict,
+    body_limits: Mapping[str, int] | None = None,
     clock: Callable[[], float] = time.time,
     environ: Mapping[str, str] = os.environ,
 ) -> FastAPI:
@@ -108,14 +109,17 @@ def create_app(
     metrics setting; ``store`` keeps sessions and changed passwords across restarts (it must
     carry :data:`edge.auth.persistence.MIGRATIONS`; without one they live in memory).
     ``nav_links`` are ``(label, href)`` pairs for the pages' menu (labels in English, msgids
-    of the catalogue); by default ``/storeroom`` is linked when a mounted router serves it.
+    of the catalogue); by default each of :data:`edge.web.shell.PAGES` that a mounted router
+    serves is linked. ``body_limits`` gives a route that takes a file (path -> bytes) a
+    larger limit than ``settings.max_body_bytes``.
     Pages are served in ``settings.language``, or the reader's (:mod:`edge.i18n`).
     """
     accounts = load_users(require_users_file(settings))
     secret = load_session_secret(settings, environ)
     metrics_guard = metrics_dependency(settings)
     if nav_links is None:
-        nav_links = [(STOREROOM, "/storeroom")] if "/storeroom" in _router_paths(routers) else []
+        served = _router_paths(routers)
+        nav_links = [(label, href) for label, href in PAGES if href in served]
 
     app = FastAPI(
         title="Community checkpoint gateway",
@@ -131,7 +135,9 @@ def create_app(
     app.state.live = live.LiveHub()
     auth = build_auth(settings, accounts, secret, store=store, clock=clock)
     auth_web.attach(app, auth, login_page=login_page)
-    guards.install(app, max_body_bytes=settings.max_body_bytes, cookie=COOKIE)
+    guards.install(
+        app, max_body_bytes=settings.max_body_bytes, cookie=COOKIE, body_limits=body_limits
+    )
 
     app.add_exception_handler(StorageUnavailableError, _storage_unavailable)
     localiser = i18n_web.Localiser(Catalogues.load(), pinned=settings.language)

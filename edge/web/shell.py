@@ -10,7 +10,7 @@ shell as ``request.app.state.shell`` (see :func:`serve_page`).
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 
 from fastapi import Request
@@ -24,6 +24,16 @@ TOPBAR_MARK = "<!--TOPBAR-->"
 DIALOGS_MARK = "<!--DIALOGS-->"
 #: the menu's words for the gateway's own pages (other parts name theirs when they mount)
 CHECKPOINT, STOREROOM = N_("Checkpoint"), N_("Storeroom")
+HOUSEHOLDS, VISITORS = N_("Households"), N_("Visitors")
+DUTY, REPORT = N_("Duty"), N_("Daily report")
+#: the pages the menu links, in its order, when a mounted router serves them
+PAGES: tuple[tuple[str, str], ...] = (
+    (STOREROOM, "/storeroom"),
+    (DUTY, "/duty"),
+    (VISITORS, "/visitors"),
+    (HOUSEHOLDS, "/households"),
+    (REPORT, "/report"),
+)
 
 
 def _static(name: str) -> str:
@@ -64,3 +74,13 @@ def serve_page(
     if isinstance(shell, PageShell):
         return shell.page(request, name, page, headers)
     return HTMLResponse(page, headers=headers)
+
+
+def gettext_for(request: Request) -> Callable[[str], str]:
+    """The request's language's gettext (what the shell would serve its page in), for what a
+    route writes in words (a PDF, a CSV); English when the app has no shell."""
+    shell = getattr(request.app.state, "shell", None)
+    if not isinstance(shell, PageShell):
+        return lambda message: message
+    localiser = shell.localiser
+    return localiser.catalogues[localiser.language(request)].gettext

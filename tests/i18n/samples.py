@@ -30,6 +30,13 @@ DB = "/var/lib/edge-gateway/gateway.db"
 DATA = {"sam", "no phone", DB, "Masks", "box", "store-climate", "no answer", "s1", "s9"}
 DATA |= {"/dev/ttyUSB0"}
 DATA |= {"'masks'", "'low:masks'", "'s9'", "'weigh'"}
+#: ... the community's: a lane, a column header and its other names, an exception's words
+DATA |= {"north", "flat", "nurse", "elderly, child", "File is not a zip file", "/x.ttf"}
+DATA |= {"room, 房号, 房间, 房间号, 门牌号", "name, 姓名, 名字", "building, 楼栋, 楼号, 栋, 楼"}
+#: ... configuration keys, a package, an extra and a command line, as a person types them
+DATA |= {"community.pass_key_file", "pass_kid", "community.font_file", "fonts-droid-fallback"}
+DATA |= {"“community”", "'community'", "pip install 'community-checkpoint-gateway[community]'"}
+DATA |= {"Xk3-"}
 H = 3600.0
 
 
@@ -140,6 +147,82 @@ def other_messages() -> list[str]:
     found += [
         poller.CANNOT_OPEN.format(port="/dev/ttyUSB0"), poller.NO_ANSWER.format(address=2),
         poller.ANSWERING, poller.exception_reason(2), poller.exception_reason(99),
+    ]  # fmt: skip
+    return found + community_messages()
+
+
+def community_messages() -> list[str]:
+    """The community's: a spreadsheet's problems (as the importer finds them in bad files),
+    the registry's, visitors' and duty's refusals, its alerts, the visitor pass's reasons,
+    the printed sheet's and report's words."""
+    from edge.community import (
+        alerts,
+        duty,
+        importer,
+        printing,
+        registry,
+        report,
+        service,
+        visits,
+        web,
+    )
+    from edge.community import visitor_pass as vp
+    from edge.community.errors import ImportRefusedError
+
+    found: list[str] = []
+    bad_files = [
+        b"",
+        b"building,flat,name,room,room\n",
+        b"building,name\n",
+        "楼栋,房号,姓名,电话,身份证后四位,有智能手机,单元\n,1,王伟,x,12,也许,a/b\n".encode(),
+        "楼栋,房号,姓名\n1,1,王伟\n1,1,王伟\n1,1,".encode() + b"x" * 101 + b"\n",
+        b"\xff\xfe\x00bad",
+    ]
+    for data in bad_files:
+        try:
+            importer.parse(importer.read_csv(data))
+        except ImportRefusedError as exc:
+            found += [p.message for p in exc.problems]
+    try:
+        importer.parse(importer.read_xlsx(b"PK not a workbook"))
+    except ImportRefusedError as exc:
+        found += [p.message for p in exc.problems]
+    found += [importer.TOO_MANY.format(n=f"{importer.MAX_ROWS:,}"), importer.XLSX_NEEDS_EXTRA]
+    found += list(importer.COLUMN_WORDS.values())
+    roster = duty.DutyRoster(["north"], 0)
+    opened = roster.check("north", True, NOW)
+    assert opened is not None
+    roster.started(duty.Shift(1, "north", "sam", NOW))
+    staffed = roster.check("north", True, NOW)
+    roster.adopt(opened)
+    roster.ended("north", "sam")
+    quiet = roster.check("north", False, NOW)
+    assert staffed is not None and quiet is not None
+    found += [opened.message, staffed.message, quiet.message]
+    found += [
+        duty.ALREADY_ON.format(user="sam", lane="north"),
+        duty.NOT_ON.format(user="sam", lane="north"),
+        alerts.out_late_message(1), alerts.out_late_message(3), alerts.ALL_BACK,
+        registry.HOUSEHOLD_EXISTS.format(label="3-2-501"),
+        registry.MEMBER_EXISTS.format(name="王伟", label="3-2-501"),
+        registry.HOUSEHOLD.format(id=12), registry.MEMBER.format(id=40),
+        visits.BAD_WINDOW.format(days="7"), visits.VISIT.format(id="Xk3-"),
+        visits.ALREADY_CANCELLED.format(id="Xk3-"),
+        service.NEEDS_ID_LAST4, service.NEEDS_REASON, service.NO_SIGNING_KEY,
+        service.UNKNOWN_CATEGORY.format(category="nurse", known="elderly, child"),
+        service.NO_MEMBERS, service.UNKNOWN_LANE.format(lane="north"), service.NOTHING_TO_PRINT,
+        web.FILE_TOO_LARGE, web.NAME_BATCH_OR_MEMBERS, web.NO_SUCH_VISIT, web.BAD_DAY,
+        web.NOTHING_IMPORTED.format(n=3),
+        vp.NOT_YET.format(start=hh.local_time_words(NOW + 2 * H, NOW),
+                          end=hh.local_time_words(NOW + 24 * H, NOW)),
+        vp.ENDED.format(end=hh.local_time_words(NOW - 2 * H, NOW)), vp.CANCELLED,
+        vp.FORGED, vp.UNREADABLE,
+        printing.NO_FONT, printing.NEEDS_EXTRA, printing.NOT_A_FONT.format(path="/x.ttf"),
+        printing.CARD_TITLE, printing.VALID_UNTIL.format(date="2027-02-28"), printing.CUT_HINT,
+        report.TITLE, *report.LABELS.values(), *report.RULE_WORDS.values(),
+        *report.COMMUNITY_WORDS.values(), *report.CSV_HEADER, *report.SECTIONS.values(),
+        *report.SHIFT_HEADERS, report.DENIED_LINE.format(reason=report.RULE_WORDS["fever"]),
+        report.STOCK_LINE.format(item="Masks"),
     ]  # fmt: skip
     return found
 

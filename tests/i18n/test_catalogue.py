@@ -38,6 +38,7 @@ PAGES = [
     ROOT / "edge" / "web" / "static" / "topbar.html",
     ROOT / "edge" / "web" / "static" / "dialogs.html",
     ROOT / "edge" / "storeroom" / "page.html",
+    *sorted((ROOT / "edge" / "community" / "static").glob("*.html")),
     ROOT / "cloud_sync" / "monitor" / "static" / "dashboard.html",
     ROOT / "cloud_sync" / "monitor" / "static" / "login.html",
     ROOT / "cloud_sync" / "monitor" / "static" / "distribution.html",

@@ -24,9 +24,10 @@
     let body = null;
     try { body = await response.json(); } catch (_) { body = null; }
     if (!response.ok) {
-      const detail = body && body.detail ? (typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail)) : response.statusText;
+      const detail = body && body.detail ? (typeof body.detail === "string" ? body.detail : body.detail.message || JSON.stringify(body.detail)) : response.statusText;
       const error = new Error(message(detail));
       error.status = response.status;
+      error.detail = body ? body.detail : null;  // as sent (an import's problems by line)
       if (response.status === 401) sessionEnded();
       throw error;
     }
