@@ -14,7 +14,7 @@ from typing import Any
 
 from edge.rules.policy import Policy
 from tests.brokers import Mosquitto
-from tests.community.gate import community_workspace, lane_devices, running
+from tests.community.gate import community_workspace, import_households, lane_devices, running
 from tests.monitor.processes import MonitorProcess
 
 
@@ -95,5 +95,60 @@ async def test_manual_registration_and_unstaffed_lane_reach_the_centre(
         with sqlite3.connect(centre_db) as conn:
             texts = " ".join(row[0] for row in conn.execute("SELECT envelope FROM messages"))
         assert "陈奶奶" not in texts and "123X" not in texts
+    finally:
+        monitor.stop()
+
+
+async def test_a_resident_out_late_is_raised_at_the_centre_without_a_name(
+    tmp_path: Path, mosquitto: Mosquitto
+) -> None:
+    """Raised while the resident is still out, resolved when they are back; beside a
+    storeroom, whose alerts the uplink also reads from its tables (so the bus carries no
+    alert to the centre: the community's come from their own log)."""
+    centre_db = tmp_path / "centre.db"
+    monitor = MonitorProcess(mosquitto.port, f"sqlite:///{centre_db}", tmp_path / "centre").start()
+    try:
+        await asyncio.to_thread(monitor.wait_up)
+        extra = (
+            f'[uplink]\ngateway_id = "demo-gateway"\ncommunity = "Sunny Garden"\n'
+            f'broker_host = "127.0.0.1"\nbroker_port = {mosquitto.port}\ntls = false\n'
+            'window_s = 10\nwindow_settle_s = 1\nclock_check = "trust"\n'
+            'hmac_key_file = "uplink.key"\nheartbeat_s = 5\n'
+            f"[storeroom]\n[storeroom.mqtt]\nport = {mosquitto.port}\n"
+            '[[storeroom.items]]\nkey = "masks"\nname = "Masks"\nunit = "box"\n'
+            'unit_weight_kg = 0.5\nshelf = "s1"\nlead_time_days = 7\n'
+            '[[storeroom.shelves]]\nkey = "s1"\nsource = "mqtt"\n'
+        )
+        key = tmp_path / "uplink.key"
+        key.write_bytes(os.urandom(32))
+        key.chmod(0o600)
+        policy = Policy.model_validate({"household": {"return_within_hours": 0.0005}})
+        async with lane_devices(tmp_path) as devices:
+            ws, port = community_workspace(tmp_path, devices, policy, extra_toml=extra)
+            members = import_households(ws, "楼栋,单元,房号,姓名\n3,2,501,王伟\n")
+            wang = ws.issuer.issue(members["3-2-501"][0], "green")
+            async with running(ws, port, devices) as gate:
+                out = await gate.screen("out", wang)
+                assert out["outcome"] == "ADMIT"
+                late = await _until(
+                    centre_db,
+                    "alert",
+                    lambda b: b["kind"] == "out-late" and b["state"] == "open",
+                )
+                assert late["body"]["message"] == (
+                    "1 resident is out past the time they were due back"
+                )
+                listed = (await gate.staff.get("/api/community/out-late")).json()
+                assert [(o["name"], o["household"]) for o in listed] == [("王伟", "3-2-501")]
+                back = await gate.screen("in", wang)
+                assert back["rule"] == "household-late-return"
+                await _until(
+                    centre_db,
+                    "alert",
+                    lambda b: b["kind"] == "out-late" and b["state"] == "resolved",
+                )
+        with sqlite3.connect(centre_db) as conn:
+            texts = " ".join(row[0] for row in conn.execute("SELECT envelope FROM messages"))
+        assert "王伟" not in texts and "3-2-501" not in texts
     finally:
         monitor.stop()
