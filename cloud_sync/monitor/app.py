@@ -27,6 +27,7 @@ from cloud_sync.monitor.auth import (
     require_users,
     sessions_store,
 )
+from cloud_sync.monitor.communities import create_router as communities_router
 from cloud_sync.monitor.distribution.api import create_router as distribution_router
 from cloud_sync.monitor.distribution.forms import create_router as distribution_forms
 from cloud_sync.monitor.errors import StorageError
@@ -252,6 +253,7 @@ def create_app(
         """Command acknowledgements (policy pushes) from gateways, newest first."""
         return queries.acks(gateway=gateway, limit=limit)
 
+    app.include_router(communities_router(auth_web.require_user, localiser))
     app.include_router(distribution_router(require_viewer=auth_web.require_user))
     app.include_router(
         distribution_forms(auth_web.require_role("officer"), auth_web.require_role("admin"))

@@ -1,7 +1,8 @@
 """``central-monitor gateways``: the centre's registry of gateways, from the command line.
 
-central-monitor gateways add gw-0001 --community Riverside --name "North gate" --db URL
-central-monitor gateways set gw-0001 --community Hilltop --db URL
+central-monitor gateways add gw-0001 --community Riverside --name "North gate" \
+    --street "Jiefang Street" --district "Jiang'an" --db URL
+central-monitor gateways set gw-0001 --community Hilltop --street "Xinhua Street" --db URL
 central-monitor gateways remove gw-0001 --db URL
 central-monitor gateways list [--json] --db URL
 
@@ -32,8 +33,9 @@ ALREADY = "{gateway} is already registered (in {community!r}); change it with: g
 CHANGED = "{gateway} is now in community {community!r}{named}"
 NOT_REGISTERED = "{gateway} is not registered"
 REMOVED = "removed {gateway}; its figures stay, held apart as unregistered"
-NOTHING_TO_CHANGE = "nothing to change: give --community and/or --name"
-HEADINGS = ("GATEWAY", "COMMUNITY", "NAME", "STATE")
+NOTHING_TO_CHANGE = "nothing to change: give --community, --name, --street or --district"
+PLACED = " ({place})"
+HEADINGS = ("GATEWAY", "COMMUNITY", "STREET", "DISTRICT", "NAME", "STATE")
 NONE_REGISTERED = "No gateway is registered yet."
 UNREGISTERED_HEADING = "Seen but not registered (held apart or refused):"
 SAYS = "says {community!r}"
@@ -57,6 +59,10 @@ def add_parser(commands: Any, db_option: Any) -> None:
     add.add_argument("gateway", help="the gateway id (its broker login)")
     add.add_argument("--community", required=True, help="the community it belongs to")
     add.add_argument("--name", default="", help="a display name for people (optional)")
+    add.add_argument(
+        "--street", default="", help="the street (sub-district) the community is in (optional)"
+    )
+    add.add_argument("--district", default="", help="the district it is in (optional)")
     change = actions.add_parser(
         "set",
         help="change a registered gateway",
@@ -65,6 +71,8 @@ def add_parser(commands: Any, db_option: Any) -> None:
     change.add_argument("gateway", help="the gateway id")
     change.add_argument("--community", help="its new community")
     change.add_argument("--name", help="its new display name")
+    change.add_argument("--street", help="its street (sub-district)")
+    change.add_argument("--district", help="its district")
     remove = actions.add_parser(
         "remove",
         help="forget a gateway",
@@ -97,7 +105,14 @@ def _list(storage: Any, as_json: bool) -> int:
         return EXIT_OK
     if entries:
         rows = [HEADINGS] + [
-            (e["gateway"], e["community"], e["display_name"], STATE[(e["seen"], e["online"])])
+            (
+                e["gateway"],
+                e["community"],
+                e["street"],
+                e["district"],
+                e["display_name"],
+                STATE[(e["seen"], e["online"])],
+            )
             for e in entries
         ]
         print(_table(rows))
@@ -111,28 +126,40 @@ def _list(storage: Any, as_json: bool) -> int:
     return EXIT_OK
 
 
+def _place(where: Any) -> str:
+    """`` (Jiefang Street, Jiang'an)``, or nothing when neither is known."""
+    get = where.get if isinstance(where, dict) else lambda k: getattr(where, k)
+    place = ", ".join(p.strip() for p in (get("street") or "", get("district") or "") if p.strip())
+    return PLACED.format(place=place) if place else ""
+
+
 def _act(args: argparse.Namespace, storage: Any) -> int:
     from cloud_sync.monitor.storage.registry import Entry
 
     registry, gw, now = storage.registry, args.gateway, time.time()
     if args.action == "add":
-        if not registry.add(Entry(gw, args.community, args.name), now):
+        if not registry.add(Entry(gw, args.community, args.name, args.street, args.district), now):
             current = {e["gateway"]: e for e in registry.entries()}[gw]
             print(ALREADY.format(gateway=gw, community=current["community"]), file=sys.stderr)
             return EXIT_REFUSED
         named = NAMED.format(name=args.name.strip()) if args.name.strip() else ""
-        print(ADDED.format(gateway=gw, community=args.community.strip(), named=named))
+        print(
+            ADDED.format(gateway=gw, community=args.community.strip(), named=named) + _place(args)
+        )
         return EXIT_OK
     if args.action == "set":
-        if args.community is None and args.name is None:
+        if all(getattr(args, k) is None for k in ("community", "name", "street", "district")):
             print(NOTHING_TO_CHANGE, file=sys.stderr)
             return EXIT_USAGE
-        if not registry.update(gw, now, community=args.community, name=args.name):
+        changed = registry.update(
+            gw, now, args.community, args.name, street=args.street, district=args.district
+        )
+        if not changed:
             print(NOT_REGISTERED.format(gateway=gw), file=sys.stderr)
             return EXIT_REFUSED
         entry = {e["gateway"]: e for e in registry.entries()}[gw]
         named = NAMED.format(name=entry["display_name"]) if entry["display_name"] else ""
-        print(CHANGED.format(gateway=gw, community=entry["community"], named=named))
+        print(CHANGED.format(gateway=gw, community=entry["community"], named=named) + _place(entry))
         return EXIT_OK
     if not registry.remove(gw):
         print(NOT_REGISTERED.format(gateway=gw), file=sys.stderr)

@@ -42,6 +42,7 @@ PAGES = [
     ROOT / "cloud_sync" / "monitor" / "static" / "dashboard.html",
     ROOT / "cloud_sync" / "monitor" / "static" / "login.html",
     ROOT / "cloud_sync" / "monitor" / "static" / "distribution.html",
+    ROOT / "cloud_sync" / "monitor" / "static" / "communities.html",
 ]
 LABELS = ("placeholder", "title", "aria-label", "alt")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -138,6 +138,7 @@ def test_a_database_of_the_previous_release_is_adopted_not_migrated_again(
         assert storage.migrated == [  # new in this one
             "monitor:0003_registry_and_key_counts",
             "monitor:0004_fever_alerts",
+            "monitor:0005_registry_street_district",
             DISTRIBUTION,
         ]
         row = storage.queries.message("gw-old", "stock", "masks")
@@ -177,6 +178,7 @@ def test_a_database_one_step_behind_gets_only_the_missing_step(
             "monitor:0002_heartbeat_interval",
             "monitor:0003_registry_and_key_counts",
             "monitor:0004_fever_alerts",
+            "monitor:0005_registry_street_district",
             DISTRIBUTION,
         ]
         [gw] = storage.queries.gateways(now=300.0)
@@ -194,6 +196,7 @@ def test_a_new_database_is_migrated_by_the_shared_runner(store_url: str) -> None
             "monitor:0002_heartbeat_interval",
             "monitor:0003_registry_and_key_counts",
             "monitor:0004_fever_alerts",
+            "monitor:0005_registry_street_district",
             DISTRIBUTION,
         ]
     finally:
@@ -231,6 +234,7 @@ def test_monitors_starting_together_on_one_postgres_migrate_once(
             "monitor:0002_heartbeat_interval",
             "monitor:0003_registry_and_key_counts",
             "monitor:0004_fever_alerts",
+            "monitor:0005_registry_street_district",
         ]
         if not previous_release:
             expected = [DISTRIBUTION, "monitor:0001_initial", *expected[1:]]

@@ -1,9 +1,10 @@
 """The monitor's store: SQLite (default) or PostgreSQL, chosen by a URL.
 
-A :class:`Storage` is four parts over one database: the :class:`~.writer.Writer` (the write
+A :class:`Storage` is five parts over one database: the :class:`~.writer.Writer` (the write
 path, one writer, which also raises fever alerts: :mod:`.fever`), the
 :class:`~.queries.Queries` (the dashboard's reads), the :class:`~.registry.Registry` (the
-centre's list of gateways) and the backend that holds the connections and the
+centre's list of gateways), the :class:`~.communities.Communities` (gates on duty, the daily
+reports by street and district) and the backend that holds the connections and the
 :class:`~.dialect.Dialect`.
 """
 
@@ -15,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from cloud_sync.monitor.errors import DatabaseUrlError
 from cloud_sync.monitor.storage.backend import Backend, Row
 from cloud_sync.monitor.storage.batch import ApplyResult
+from cloud_sync.monitor.storage.communities import Communities
 from cloud_sync.monitor.storage.fever import FeverRule
 from cloud_sync.monitor.storage.queries import Queries
 from cloud_sync.monitor.storage.registry import Registry
@@ -43,6 +45,7 @@ class Storage:
         )
         self.queries = Queries(backend)
         self.registry = Registry(backend)
+        self.communities = Communities(backend)
 
     @property
     def description(self) -> str:

@@ -17,12 +17,14 @@ from cloud_sync.protocol import GATEWAY_ID
 
 MAX_COMMUNITY = 100
 MAX_DISPLAY_NAME = 100
+MAX_PLACE = 100  # a street's or a district's name
 _PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
 
 # -- what a person reads (one place, to be translated) ---------------------------------------
 BAD_ID = "{gateway!r} is not a gateway id (1 to 64 letters, digits, '_' or '-')"
 BAD_COMMUNITY = "a community is 1 to {n} printable characters"
 BAD_NAME = "a display name is at most {n} printable characters"
+BAD_PLACE = "a {what} is at most {n} printable characters"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,9 @@ class Entry:
     gateway: str
     community: str
     display_name: str = ""
+    #: where the community is: the daily reports are rolled up by street and district
+    street: str = ""
+    district: str = ""
 
 
 def checked(entry: Entry) -> Entry:
@@ -41,7 +46,11 @@ def checked(entry: Entry) -> Entry:
         raise RegistryError(BAD_COMMUNITY.format(n=MAX_COMMUNITY))
     if len(name) > MAX_DISPLAY_NAME or not _PRINTABLE.match(name):
         raise RegistryError(BAD_NAME.format(n=MAX_DISPLAY_NAME))
-    return Entry(entry.gateway, community, name)
+    street, district = entry.street.strip(), entry.district.strip()
+    for what, place in (("street", street), ("district", district)):
+        if len(place) > MAX_PLACE or not _PRINTABLE.match(place):
+            raise RegistryError(BAD_PLACE.format(what=what, n=MAX_PLACE))
+    return Entry(entry.gateway, community, name, street, district)
 
 
 class Registry:
@@ -61,16 +70,25 @@ class Registry:
         """Register a gateway; False when it is registered already (nothing changes)."""
         e, p = checked(entry), self.p
         sql = (
-            "INSERT INTO registry (gateway, community, display_name, added_at, updated_at)"
-            f" VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (gateway) DO NOTHING"
+            "INSERT INTO registry (gateway, community, display_name, street, district,"
+            f" added_at, updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p})"
+            " ON CONFLICT (gateway) DO NOTHING"
         )
-        params = (e.gateway, e.community, e.display_name, now, now)
+        params = (e.gateway, e.community, e.display_name, e.street, e.district, now, now)
         return self._write("registering a gateway", sql, params) > 0
 
     def update(
-        self, gateway: str, now: float, community: str | None = None, name: str | None = None
+        self,
+        gateway: str,
+        now: float,
+        community: str | None = None,
+        name: str | None = None,
+        *,
+        street: str | None = None,
+        district: str | None = None,
     ) -> bool:
-        """Change a registered gateway's community or display name; False when not registered."""
+        """Change a registered gateway's community, display name, street or district; False
+        when it is not registered."""
         current = {r["gateway"]: r for r in self.entries()}.get(gateway)
         if current is None:
             return False
@@ -79,16 +97,17 @@ class Registry:
                 gateway,
                 community if community is not None else current["community"],
                 name if name is not None else current["display_name"],
+                street if street is not None else current["street"],
+                district if district is not None else current["district"],
             )
         )
         p = self.p
         sql = (
-            f"UPDATE registry SET community = {p}, display_name = {p}, updated_at = {p}"
-            f" WHERE gateway = {p}"
+            f"UPDATE registry SET community = {p}, display_name = {p}, street = {p},"
+            f" district = {p}, updated_at = {p} WHERE gateway = {p}"
         )
-        return (
-            self._write("changing a gateway", sql, (e.community, e.display_name, now, gateway)) > 0
-        )
+        params = (e.community, e.display_name, e.street, e.district, now, gateway)
+        return self._write("changing a gateway", sql, params) > 0
 
     def remove(self, gateway: str) -> bool:
         """Forget a gateway (its figures stay, held apart as unregistered); False if unknown."""
@@ -107,7 +126,8 @@ class Registry:
     def entries(self) -> list[Row]:
         """Every registered gateway, with whether it has been seen and is online."""
         rows = self._rows(
-            "SELECT r.gateway, r.community, r.display_name, r.added_at, r.updated_at,"
+            "SELECT r.gateway, r.community, r.display_name, r.street, r.district, r.added_at,"
+            " r.updated_at,"
             " g.gateway IS NOT NULL AS seen, COALESCE(g.online, 0) AS online,"
             " g.community AS claimed_community"
             " FROM registry r LEFT JOIN gateways g ON g.gateway = r.gateway ORDER BY r.gateway"

@@ -132,6 +132,15 @@ STEPS: list[tuple[str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        # Where a registered gateway's community is: the street (sub-district) and district
+        # the daily reports are rolled up by (issue 11).
+        "0005_registry_street_district",
+        [
+            "ALTER TABLE registry ADD COLUMN street TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE registry ADD COLUMN district TEXT NOT NULL DEFAULT ''",
+        ],
+    ),
 ]
 
 
