@@ -25,7 +25,8 @@ RST = re.compile(r"``|:(class|func|meth|mod|data|attr|exc):`")
 
 
 def full_app(tmp_path: Path) -> Any:
-    """A gateway with every optional part (storeroom, uplink), so every route is there."""
+    """A gateway with every optional part (storeroom, uplink, community), so every route is
+    there."""
     from edge.config import load_config
     from edge.demo.workspace import LanePorts, make_workspace
     from edge.runtime.assembly import Gateway
@@ -42,6 +43,7 @@ def full_app(tmp_path: Path) -> Any:
             '[[storeroom.shelves]]\nkey = "s1"\nsource = "mqtt"\n'
             '[uplink]\ngateway_id = "demo-gateway"\nbroker_host = "127.0.0.1"\n'
             'hmac_key_file = "hmac.key"\n'
+            '[community]\nname = "Sunny Garden"\n'
         ),
     )
     return Gateway(load_config(ws.config), source=ws.config).app
@@ -57,6 +59,7 @@ def test_every_route_says_what_it_does_in_plain_words(tmp_path: Path) -> None:
     spec = full_app(tmp_path).openapi()
     found = dict(operations(spec))
     assert "POST /api/storeroom/orders" in found and "GET /api/uplink" in found
+    assert "POST /api/community/visits" in found
     for name, op in found.items():
         description = op.get("description", "")
         assert len(description.split()) >= 6, f"{name}: {description!r}"
