@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import sqlite3
 from pathlib import Path
@@ -101,3 +102,44 @@ def test_a_file_that_is_not_a_workbook_is_refused_in_words() -> None:
     with pytest.raises(ImportRefusedError) as caught:
         parse(read_file("x.xlsx", b"PK\x03\x04 not really"))
     assert "is not an XLSX workbook" in str(caught.value)
+
+
+async def test_the_import_route_takes_a_large_file_and_no_other_route_does(
+    tmp_path: Path,
+) -> None:
+    """Over HTTP, as the households page sends it: a 2,000-household CSV (far over the
+    gateway's 64 KiB body limit) imports; a file over 20 MB is refused before it is read, and
+    every other route keeps the 64 KiB limit."""
+    from edge.rules.policy import Policy
+    from tests.community.gate import community_workspace, lane_devices, running
+
+    data = households_csv(2000)
+    assert len(data) > 64 * 1024
+    async with lane_devices(tmp_path) as devices:
+        ws, port = community_workspace(tmp_path, devices, Policy())
+        async with running(ws, port, devices) as gate:
+            done = await gate.supervisor.post(
+                "/api/community/import", params={"filename": "households.csv"}, content=data
+            )
+            assert done.status_code == 200, done.text
+            assert done.json()["households_added"] == 2000
+            import base64
+
+            from tests.security.probes import raw_request, status_of
+
+            login = base64.b64encode(f"supervisor:{ws.passwords['supervisor']}".encode())
+            url = f"http://127.0.0.1:{port}"
+
+            def refused(path: str, length: int) -> int:
+                head = (
+                    f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                    f"Authorization: Basic {login.decode()}\r\n"
+                    f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+                ).encode()
+                return status_of(raw_request(url, head, [b"x" * 1024]))
+
+            # Refused on the declared length: only 1 KiB of each is ever sent.
+            assert await asyncio.to_thread(refused, "/api/community/import", 20 * 2**20 + 1) == 413
+            assert await asyncio.to_thread(refused, "/api/community/households", 70_000) == 413
+            staff = await gate.staff.post("/api/community/import", content=data)
+            assert staff.status_code == 403
