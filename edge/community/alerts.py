@@ -83,6 +83,18 @@ def open_alerts(db: sqlite_utils.Database) -> list[AlertChanged]:
     return [AlertChanged(*row) for row in rows]
 
 
+def purge_log(db: sqlite_utils.Database, older_than: float) -> int:
+    """Forget transitions older than ``older_than``, but the latest of an alert still open
+    (a restart reads it back). The uplink will long have sent them."""
+    return db.execute(
+        "DELETE FROM community_alert_log WHERE changed_at < ? AND seq NOT IN"
+        " (SELECT l.seq FROM community_alert_log l JOIN (SELECT alert_id, MAX(seq) AS seq"
+        " FROM community_alert_log GROUP BY alert_id) last ON last.seq = l.seq"
+        " WHERE l.state != 'resolved')",
+        [older_than],
+    ).rowcount
+
+
 def _iso(ts: float) -> str:
     return (
         datetime.datetime.fromtimestamp(ts, datetime.UTC)

@@ -160,6 +160,10 @@ class CommunityService:
                     last_purge = now
                     with contextlib.suppress(Exception):
                         await self.purge_personal(now - self._retention_s)
+                    with contextlib.suppress(Exception):
+                        await self.store.write(
+                            functools.partial(alerts.purge_log, older_than=now - self._retention_s)
+                        )
                 await asyncio.sleep(_TICK_S)
         finally:
             subscription.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import sqlite3
 from pathlib import Path
@@ -12,7 +13,10 @@ import pytest
 
 from edge.community.errors import ImportRefusedError
 from edge.community.importer import parse, read_csv, read_file
+from edge.rules.policy import Policy
+from tests.community.gate import community_workspace, lane_devices, running
 from tests.community.helpers import cli, households_csv, write_config
+from tests.security.probes import raw_request, status_of
 
 
 def _counts(db: Path) -> tuple[int, int]:
@@ -110,9 +114,6 @@ async def test_the_import_route_takes_a_large_file_and_no_other_route_does(
     """Over HTTP, as the households page sends it: a 2,000-household CSV (far over the
     gateway's 64 KiB body limit) imports; a file over 20 MB is refused before it is read, and
     every other route keeps the 64 KiB limit."""
-    from edge.rules.policy import Policy
-    from tests.community.gate import community_workspace, lane_devices, running
-
     data = households_csv(2000)
     assert len(data) > 64 * 1024
     async with lane_devices(tmp_path) as devices:
@@ -123,10 +124,6 @@ async def test_the_import_route_takes_a_large_file_and_no_other_route_does(
             )
             assert done.status_code == 200, done.text
             assert done.json()["households_added"] == 2000
-            import base64
-
-            from tests.security.probes import raw_request, status_of
-
             login = base64.b64encode(f"supervisor:{ws.passwords['supervisor']}".encode())
             url = f"http://127.0.0.1:{port}"
 
