@@ -16,6 +16,7 @@ import pytest
 from tests.brokers import Mosquitto
 from tests.faults.harness import fill, remount, running_gateway, tmpfs
 from tests.faults.shim import build_shim
+from tests.monitor.processes import MonitorProcess
 
 pytestmark = pytest.mark.slow
 
@@ -29,8 +30,26 @@ async def _listed(gate, screening_id: int) -> bool:  # type: ignore[no-untyped-d
     return any(r["id"] == screening_id for r in rows)
 
 
+async def _centre_screenings(monitor: MonitorProcess) -> int:
+    rows = (await asyncio.to_thread(monitor.get, "/api/screenings")).json()
+    return sum(int(row["screenings"]) for row in rows)
+
+
 async def test_a_card_that_fills_up_never_stops_screening(
     tmp_path: Path, mosquitto: Mosquitto
+) -> None:
+    """... and afterwards the centre counts exactly what the gate decided: nothing lost while
+    the card was full (the uplink failed to write its outbox then), nothing counted twice."""
+    monitor = MonitorProcess(mosquitto.port, f"sqlite:///{tmp_path / 'centre.db'}", tmp_path)
+    monitor.start()
+    try:
+        await _fill_up_and_recover(tmp_path, mosquitto, monitor)
+    finally:
+        monitor.stop()
+
+
+async def _fill_up_and_recover(
+    tmp_path: Path, mosquitto: Mosquitto, monitor: MonitorProcess
 ) -> None:
     (tmp_path / "uplink-hmac.key").write_bytes(b"k" * 32)
     uplink = (
@@ -69,6 +88,16 @@ async def test_a_card_that_fills_up_never_stops_screening(
             assert health["storage"]["unrecorded_decisions"] == 0
             await gate.until_health(lambda h: h["status"] == "ok")
             assert gate.alive()
+
+            # The centre ends with the gate's figures: 1 + 1 + 3 screenings, each once.
+            await asyncio.to_thread(monitor.wait_up)
+            decided = (await gate.client.get("/api/lanes")).json()[0]["counts_today"]["total"]
+            assert decided == 5
+            async with asyncio.timeout(90):  # windows of 10 s, sent when they close
+                while await _centre_screenings(monitor) != decided:  # noqa: ASYNC110 (HTTP)
+                    await asyncio.sleep(0.5)
+            await asyncio.sleep(12)  # one more window: a re-sent window replaces, never adds
+            assert await _centre_screenings(monitor) == decided
 
 
 async def test_a_full_card_at_start_up_comes_up_degraded(tmp_path: Path) -> None:
