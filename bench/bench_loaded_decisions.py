@@ -10,8 +10,14 @@ pseudo-terminals and times each resident from the scan's last byte to the decisi
   re-reads ``/api/lanes`` after each decision), ``/metrics`` is scraped every second, and
   ``--shelves`` shelf nodes publish ``--shelf-rate`` weights a second each to the storeroom.
 
-The load runs in processes of its own, so it competes for the machine's two cores as it would on
-a Pi. Target (issue 8): loaded p99 at most 15 ms, and at most twice the unloaded p99.
+In the field the browsers and the shelf nodes are other machines; here they are processes of
+this benchmark, run at the lowest CPU priority (nice 19) so that what is measured is how the
+gateway itself copes with the load, not the load generators taking its two cores. The shelf
+nodes speak raw MQTT 3.1.1 (QoS 0, pre-encoded packets), which costs this machine little; the
+Mosquitto the shelves publish to runs at normal priority, as the local broker would on the Pi.
+The gateway's CPU over each phase is printed beside the latencies.
+
+Target (issue 8): loaded p99 at most 15 ms, and at most twice the unloaded p99.
 
     .venv/bin/python bench/bench_loaded_decisions.py [--count 600] [--rate 10]
         [--shelves 500] [--shelf-rate 10] [--browsers 5]
@@ -24,6 +30,7 @@ import asyncio
 import contextlib
 import json
 import multiprocessing as mp
+import os
 import signal
 import socket
 import subprocess
@@ -40,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_scan_to_decision import live_events, pct, report
-from bench_storeroom_mqtt import PREFIX, TARE_KG, UNIT_KG, publisher, start_units
+from bench_storeroom_mqtt import PREFIX, TARE_KG, UNIT_KG, start_units
 
 from edge.demo.workspace import LanePorts, make_workspace
 from firmware_interfaces.simulators.devices import (
@@ -79,8 +86,67 @@ def storeroom_toml(shelves: int, mqtt_port: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-# -- the load, in a process of its own ------------------------------------------------------
+# -- the load, in processes of their own at the lowest priority -----------------------------
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n % 128, n // 128
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _publish_packet(topic: str, payload: bytes) -> bytes:
+    name = topic.encode()
+    body = len(name).to_bytes(2, "big") + name + payload
+    return b"\x30" + _varint(len(body)) + body
+
+
+def shelves(
+    host: str, port: int, count: int, rate: float, seconds: float, out: mp.Queue[Any]
+) -> None:
+    """``count`` shelf nodes publishing ``rate`` weights a second each, as raw QoS 0 packets."""
+    import os
+    import random
+
+    os.nice(19)
+    rng = random.Random(7)
+    sock = socket.create_connection((host, port))
+    client_id = b"bench-shelves"
+    variable = b"\x00\x04MQTT\x04\x02\x00\x3c"  # MQTT 3.1.1, clean session, keep-alive 60 s
+    body = variable + len(client_id).to_bytes(2, "big") + client_id
+    sock.sendall(b"\x10" + _varint(len(body)) + body)
+    assert sock.recv(4)[:2] == b"\x20\x02", "no CONNACK"
+    units = [start_units(n) for n in range(count)]
+    next_take = [rng.uniform(5, 25) for _ in range(count)]
+    slots = 50  # per period, so the stream is smooth, not bursty
+    per_slot = max(1, count // slots)
+    period, sent, start, tick = 1.0 / rate, 0, time.monotonic(), 0
+    while (base := start + tick * period) - start < seconds:
+        for first in range(0, count, per_slot):
+            delay = base + (first / count) * period - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            elapsed = time.monotonic() - start
+            packets = []
+            for n in range(first, min(first + per_slot, count)):
+                if elapsed >= next_take[n] and units[n] > 0:
+                    units[n] -= 1
+                    next_take[n] += 20.0
+                kg = TARE_KG + units[n] * UNIT_KG + rng.uniform(-0.01, 0.01)
+                packets.append(_publish_packet(f"{PREFIX}/s{n:03d}", b'{"kg":%.4f}' % kg))
+            sock.sendall(b"".join(packets))
+            sent += len(packets)
+        tick += 1
+    sock.sendall(b"\xe0\x00")  # DISCONNECT
+    sock.close()
+    out.put({"name": "publisher", "sent": sent})
+
+
 def browsers(url: str, token: str, count: int, stop: Event, out: mp.Queue[Any]) -> None:
+    import os
+
+    os.nice(19)
     asyncio.run(_browsers(url, token, count, stop, out))
 
 
@@ -148,6 +214,13 @@ async def screen(
     return latencies
 
 
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -211,7 +284,9 @@ async def main() -> None:
                     reader = asyncio.create_task(live_events(client, queue))
                     await asyncio.sleep(0.5)
 
+                    cpu0, wall0 = process_cpu(gateway.pid), time.monotonic()
                     unloaded = await screen(codes[: args.count], args.rate, thermo, scanner, queue)
+                    cpu_unloaded = (process_cpu(gateway.pid) - cpu0) / (time.monotonic() - wall0)
 
                     stop = ctx.Event()
                     out: mp.Queue[Any] = ctx.Queue()
@@ -219,14 +294,13 @@ async def main() -> None:
                     load = [
                         ctx.Process(target=browsers, args=(url, token, args.browsers, stop, out)),
                         ctx.Process(
-                            target=publisher,
+                            target=shelves,
                             args=(
                                 "127.0.0.1",
                                 broker.port,
                                 args.shelves,
                                 args.shelf_rate,
                                 seconds,
-                                0,
                                 out,
                             ),
                         ),
@@ -241,7 +315,9 @@ async def main() -> None:
                              "-o", str(root / "profile.txt"), "-d", str(int(seconds - 5))],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                         )  # fmt: skip
+                    cpu0, wall0 = process_cpu(gateway.pid), time.monotonic()
                     loaded = await screen(codes[args.count :], args.rate, thermo, scanner, queue)
+                    cpu_loaded = (process_cpu(gateway.pid) - cpu0) / (time.monotonic() - wall0)
                     stop.set()
                     if spy is not None:
                         spy.wait(60)
@@ -273,6 +349,9 @@ async def main() -> None:
     )
     report("baseline: unloaded gateway", unloaded)
     report("loaded gateway", loaded)
+    slow = [(i, round(ms)) for i, ms in enumerate(loaded) if ms > 4 * pct(unloaded, 0.99)]
+    print(f"loaded residents slower than 4 x the unloaded p99 (index, ms): {slow}")
+    print(f"gateway CPU: {cpu_unloaded:.2f} of a core unloaded, {cpu_loaded:.2f} loaded")
     p99_unloaded, p99_loaded = pct(unloaded, 0.99), pct(loaded, 0.99)
     ratio = p99_loaded / p99_unloaded if p99_unloaded else float("inf")
     print(

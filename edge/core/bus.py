@@ -15,8 +15,9 @@ from edge.core.events import GatewayEvent
 
 
 class Subscription:
-    def __init__(self, bus: Bus, maxsize: int) -> None:
+    def __init__(self, bus: Bus, maxsize: int, kinds: tuple[type, ...] | None = None) -> None:
         self._bus = bus
+        self.kinds = kinds  # None: every event
         self._items: collections.deque[GatewayEvent] = collections.deque(maxlen=maxsize)
         self._ready = asyncio.Event()
         self.dropped = 0
@@ -51,11 +52,14 @@ class Bus:
     def __init__(self) -> None:
         self._subscriptions: set[Subscription] = set()
 
-    def subscribe(self, maxsize: int = 1000) -> Subscription:
-        sub = Subscription(self, maxsize)
+    def subscribe(self, maxsize: int = 1000, kinds: tuple[type, ...] | None = None) -> Subscription:
+        """A new subscription; with ``kinds``, only events of those classes reach it (so a
+        burst of others neither fills its queue nor delays what it waits for)."""
+        sub = Subscription(self, maxsize, kinds)
         self._subscriptions.add(sub)
         return sub
 
     def publish(self, event: GatewayEvent) -> None:
         for sub in list(self._subscriptions):
-            sub._put(event)
+            if sub.kinds is None or isinstance(event, sub.kinds):
+                sub._put(event)

@@ -45,6 +45,13 @@ class SensorView:
     readings: int
 
 
+@dataclass(frozen=True, slots=True)
+class StockFigure:
+    key: str
+    on_hand: float | None
+    days_of_supply: float | None
+
+
 def item_view(stock: ItemStock, status: str, shelf: SensorHealth | None) -> ItemView:
     item, fc = stock.settings, stock.forecast
     return ItemView(

@@ -1,10 +1,12 @@
 """``GET /api/live``: server-sent events fed by the gateway's bus, one write per event.
 
 On connect the stream sends a snapshot (lanes, each lane's latest screening, recent screenings,
-devices), then every bus event as it is published, each as its own ``data:`` message flushed at
-once (the page's latency budget is milliseconds, so nothing is batched). A comment line every
-``heartbeat_s`` keeps proxies and the browser's idle timers quiet. If the bus dropped events for
-this slow client, a fresh snapshot follows so the page is never left wrong.
+devices), then every bus event the page draws (:data:`PAGE_EVENTS`: decisions, pending halves,
+devices, storage, the policy; not the storeroom's stock and alerts, which have their own page)
+as it is published, each as its own ``data:`` message flushed at once (the page's latency
+budget is milliseconds, so nothing is batched). A comment line every ``heartbeat_s`` keeps
+proxies and the browser's idle timers quiet. If the bus dropped events for this slow client, a
+fresh snapshot follows so the page is never left wrong.
 """
 
 from __future__ import annotations
@@ -21,11 +23,35 @@ from fastapi.responses import StreamingResponse
 from edge.auth.sessions import SessionWatch
 from edge.auth.web import AuthDep, CurrentLogin
 from edge.checkpoint.service import CheckpointService
+from edge.core.events import (
+    DecisionOverridden,
+    DeviceInputRejected,
+    DeviceStatus,
+    PolicyChanged,
+    ScreeningDecided,
+    ScreeningNotRecorded,
+    ScreeningPending,
+    ScreeningRecorded,
+    StorageStatus,
+)
 from edge.core.storage_health import StorageUnavailableError
 from edge.web.deps import Service, Settings
 from edge.web.views import event_json, plain
 
 RETRY_MS = 2000
+#: What the checkpoint page draws. Nothing else is sent: a burst of the storeroom's stock
+#: changes (500 shelves settling at once) must not queue ahead of a lane's decision.
+PAGE_EVENTS: tuple[type, ...] = (
+    ScreeningPending,
+    ScreeningDecided,
+    ScreeningRecorded,
+    ScreeningNotRecorded,
+    StorageStatus,
+    DecisionOverridden,
+    DeviceStatus,
+    DeviceInputRejected,
+    PolicyChanged,
+)
 
 
 class LiveHub:
@@ -81,7 +107,7 @@ async def stream(
     """``session``: the stream ends as soon as that session does (logout, a password change,
     "sign out everyone", expiry); the browser's reconnection then meets the login."""
     # Subscribe before the snapshot so nothing falls between them (a duplicate is harmless).
-    sub = service.bus.subscribe()
+    sub = service.bus.subscribe(kinds=PAGE_EVENTS)
     closing = asyncio.ensure_future(hub.closing.wait())
     getter: asyncio.Future[Any] | None = None
     ended: asyncio.Future[Any] | None = None
@@ -136,9 +162,10 @@ def create_router() -> APIRouter:
         request: Request, service: Service, settings: Settings, login: CurrentLogin, auth: AuthDep
     ) -> StreamingResponse:
         """What the staff page listens to, as server-sent events: first a snapshot of the
-        lanes and the recent screenings, then every event as it happens, each a JSON object
-        whose "type" says what it is (ScreeningDecided, ScreeningPending, DecisionOverridden,
-        DeviceStatus, DeviceInputRejected, PolicyChanged and others). A comment line is sent
+        lanes and the recent screenings, then each event the page draws as it happens, a JSON
+        object whose "type" says what it is (ScreeningDecided, ScreeningRecorded,
+        ScreeningNotRecorded, ScreeningPending, DecisionOverridden, DeviceStatus,
+        DeviceInputRejected, StorageStatus, PolicyChanged). A comment line is sent
         now and then so that an idle connection stays open."""
         hub: LiveHub = request.app.state.live
         watch = (

@@ -96,7 +96,7 @@ def test_a_slow_client_gets_a_fresh_snapshot(live_server: LiveServer) -> None:
             # more than the subscription holds, in one go on the server's loop
             for _ in range(1001):
                 for event in decided:
-                    live_server.service.bus.publish(event)
+                    live_server.service.bus.publish(event.decided)
 
         live_server.call(flood)
         assert first(stream, "snapshot")["screenings"][0]["id"] == decided[-1].screening_id
