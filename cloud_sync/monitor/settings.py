@@ -52,7 +52,7 @@ class MonitorSettings(BaseModel):
     max_pending: int = Field(65_535, ge=1)
 
     http_host: str = "127.0.0.1"
-    http_port: int = Field(8080, ge=0, le=65535)
+    http_port: int = Field(8090, ge=0, le=65535)  # not the gateway page's 8080
     dashboard_refresh_s: float = Field(5.0, gt=0)
     # Who may see the dashboard and the REST API: a users file like the gateway's, with the
     # roles viewer, officer and admin (central-monitor add-user). No file, no dashboard.
