@@ -23,8 +23,7 @@ import sqlite_utils
 
 from cloud_sync.uplink import outbox
 from cloud_sync.uplink.outbox import Outgoing
-
-Record = tuple[str, str, dict[str, Any]]  # stream, key, body
+from edge.core.feeds import Record
 
 #: How many records one feed gives in one transaction (the tick asks again while there are more)
 BATCH = 500

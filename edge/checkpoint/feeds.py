@@ -7,23 +7,12 @@ in-memory bus or a restart.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable
-from typing import Any
 
 import sqlite_utils
 
 from edge.checkpoint.settings import DeviceSpec
-
-Record = tuple[str, str, dict[str, Any]]  # stream, key, body
-
-
-def _iso(ts: float) -> str:
-    return (
-        datetime.datetime.fromtimestamp(ts, datetime.UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
+from edge.core.feeds import Record, iso_utc
 
 
 class DeviceFeed:
@@ -50,7 +39,7 @@ class DeviceFeed:
                     "kind": self.kinds.get(device, "device"),
                     "state": state,
                     "reason": reason,
-                    "changed_at": _iso(at),
+                    "changed_at": iso_utc(at),
                 },
             )
             for _id, device, at, kind, state, reason in rows

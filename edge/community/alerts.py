@@ -1,7 +1,7 @@
 """The community's alerts: lanes with nobody on duty, and residents out past their return time.
 
 Every transition (opened, revised, resolved) is written to ``community_alert_log``; the uplink
-follows that table from a cursor of its own (:class:`AlertFeed`, as the storeroom's alerts
+follows that table from a cursor of its own (:func:`alert_feed`, as the storeroom's alerts
 reach it: issue 12.8), so an alert reaches the centre however busy the bus was, after a
 restart, and beside a storeroom whose alerts are fed from its tables too. At start the alerts
 still open are read back (:func:`open_alerts`), so a restart neither forgets one nor raises
@@ -13,7 +13,6 @@ address: who is out, and since when, is on the gateway's duty page only (:func:`
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from edge.core.events import AlertChanged
+from edge.core.feeds import AlertLogFeed
 from edge.core.words import N_
 
 OUT_LATE_KIND = "out-late"
@@ -30,8 +30,6 @@ OUT_LATE_SUBJECT = "household-return"
 OUT_LATE_ONE = N_("1 resident is out past the time they were due back")
 OUT_LATE_MANY = N_("{n} residents are out past the time they were due back")
 ALL_BACK = N_("no resident is out past the time they were due back")
-
-Record = tuple[str, str, dict[str, Any]]  # stream, key, body
 
 
 def out_late_message(n: int) -> str:
@@ -95,42 +93,6 @@ def purge_log(db: sqlite_utils.Database, older_than: float) -> int:
     ).rowcount
 
 
-def _iso(ts: float) -> str:
-    return (
-        datetime.datetime.fromtimestamp(ts, datetime.UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
-
-
-class AlertFeed:
+def alert_feed() -> AlertLogFeed:
     """The uplink's view of ``community_alert_log`` (stream ``alert``)."""
-
-    name = "community-alerts"
-    streams: tuple[str, ...] = ("alert",)
-
-    def changes(
-        self, db: sqlite_utils.Database, after: int, limit: int
-    ) -> tuple[list[Record], int]:
-        rows = db.execute(
-            "SELECT seq, alert_id, kind, subject, severity, state, message, changed_at"
-            " FROM community_alert_log WHERE seq > ? ORDER BY seq LIMIT ?",
-            [after, limit],
-        ).fetchall()
-        records: list[Record] = [
-            (
-                "alert",
-                alert_id,
-                {
-                    "alert_id": alert_id,
-                    "kind": kind,
-                    "subject": subject,
-                    "severity": severity,
-                    "state": state,
-                    "message": message,
-                    "changed_at": _iso(changed_at),
-                },
-            )
-            for _seq, alert_id, kind, subject, severity, state, message, changed_at in rows
-        ]
-        return records, rows[-1][0] if rows else after
+    return AlertLogFeed("community-alerts", "community_alert_log")

@@ -6,20 +6,9 @@ here reaches the centre, across restarts and however many come at once.
 
 from __future__ import annotations
 
-import datetime
-from typing import Any
-
 import sqlite_utils
 
-Record = tuple[str, str, dict[str, Any]]  # stream, key, body
-
-
-def _iso(ts: float) -> str:
-    return (
-        datetime.datetime.fromtimestamp(ts, datetime.UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
+from edge.core.feeds import Record, iso_utc
 
 
 class NoticeReads:
@@ -38,7 +27,7 @@ class NoticeReads:
             (
                 "notice-read",
                 f"{notice_id}/{user}",
-                {"notice_id": notice_id, "user": user, "read_at": _iso(read_at)},
+                {"notice_id": notice_id, "user": user, "read_at": iso_utc(read_at)},
             )
             for _seq, notice_id, user, read_at in rows
         ]
@@ -66,7 +55,7 @@ class NoticeReplies:
                     "reply_id": reply_id,
                     "user": user,
                     "text": text,
-                    "sent_at": _iso(sent_at),
+                    "sent_at": iso_utc(sent_at),
                 },
             )
             for _seq, reply_id, notice_id, user, text, sent_at in rows

@@ -27,7 +27,7 @@ from edge.auth.persistence import MIGRATIONS as AUTH_MIGRATIONS
 from edge.checkpoint.checkpoint import Checkpoint
 from edge.checkpoint.feeds import DeviceFeed
 from edge.checkpoint.schema import MIGRATIONS as CHECKPOINT_MIGRATIONS
-from edge.community.alerts import AlertFeed as CommunityAlertFeed
+from edge.community.alerts import alert_feed as community_alert_feed
 from edge.community.pages import create_router as community_pages
 from edge.community.schema import MIGRATIONS as COMMUNITY_MIGRATIONS
 from edge.community.service import CommunityService
@@ -192,7 +192,7 @@ class Gateway:
 
             found.extend(storeroom_feeds(self.config.storeroom, self.clock))
         if self.config.community is not None:
-            found.append(CommunityAlertFeed())
+            found.append(community_alert_feed())
         return found
 
     def metrics_router(self) -> APIRouter:

@@ -12,57 +12,16 @@ however many come at once and across restarts; the in-memory bus only prompts it
 
 from __future__ import annotations
 
-import datetime
 import time
 from collections.abc import Callable
 from typing import Any
 
 import sqlite_utils
 
+from edge.core.feeds import AlertLogFeed, Record, iso_utc
 from edge.storeroom.forecast import forecast
 from edge.storeroom.ledger import DAY
 from edge.storeroom.settings import StoreroomSettings
-
-Record = tuple[str, str, dict[str, Any]]  # stream, key, body
-
-
-def _iso(ts: float) -> str:
-    return (
-        datetime.datetime.fromtimestamp(ts, datetime.UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
-
-
-class AlertFeed:
-    name = "storeroom-alerts"
-    streams: tuple[str, ...] = ("alert",)
-
-    def changes(
-        self, db: sqlite_utils.Database, after: int, limit: int
-    ) -> tuple[list[Record], int]:
-        rows = db.execute(
-            "SELECT seq, alert_id, kind, subject, severity, state, message, changed_at"
-            " FROM storeroom_alert_log WHERE seq > ? ORDER BY seq LIMIT ?",
-            [after, limit],
-        ).fetchall()
-        records = [
-            (
-                "alert",
-                alert_id,
-                {
-                    "alert_id": alert_id,
-                    "kind": kind,
-                    "subject": subject,
-                    "severity": severity,
-                    "state": state,
-                    "message": message,
-                    "changed_at": _iso(changed_at),
-                },
-            )
-            for _seq, alert_id, kind, subject, severity, state, message, changed_at in rows
-        ]
-        return records, rows[-1][0] if rows else after
 
 
 class SensorFeed:
@@ -91,7 +50,7 @@ class SensorFeed:
                     "kind": self.kinds.get(sensor, "sensor"),
                     "state": "fault" if state == "fault" else "connected",
                     "reason": reason,
-                    "changed_at": _iso(at),
+                    "changed_at": iso_utc(at),
                 },
             )
             for _id, sensor, at, state, reason in rows
@@ -157,10 +116,11 @@ class StockFeed:
             "unit": settings.unit,
             "days_of_supply": fc.days_of_supply,
             "reorder_point": fc.reorder_point,
-            "measured_at": _iso(updated_at),
+            "measured_at": iso_utc(updated_at),
         }
 
 
 def feeds(settings: StoreroomSettings, clock: Callable[[], float] = time.time) -> list[Any]:
     """The storeroom's feeds for the uplink."""
-    return [AlertFeed(), StockFeed(settings, clock), SensorFeed(settings)]
+    alerts = AlertLogFeed("storeroom-alerts", "storeroom_alert_log")
+    return [alerts, StockFeed(settings, clock), SensorFeed(settings)]

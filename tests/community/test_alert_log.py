@@ -39,12 +39,12 @@ def test_the_log_sends_every_transition_keeps_open_ones_and_forgets_old_ones(
                 alert("d", "open", NOW - 60),
             )
         )
-        sent, cursor = store.read_sync(lambda db: alerts.AlertFeed().changes(db, 0, 100))
+        sent, cursor = store.read_sync(lambda db: alerts.alert_feed().changes(db, 0, 100))
         assert [(key, body["state"]) for _stream, key, body in sent] == [
             ("a", "open"), ("a", "resolved"), ("b", "open"), ("c", "open"), ("c", "resolved"),
             ("d", "open"),
         ]  # fmt: skip
-        assert store.read_sync(lambda db: alerts.AlertFeed().changes(db, cursor, 100)) == (
+        assert store.read_sync(lambda db: alerts.alert_feed().changes(db, cursor, 100)) == (
             [],
             cursor,
         )
