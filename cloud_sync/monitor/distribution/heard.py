@@ -19,8 +19,7 @@ from typing import Any
 from cloud_sync.distribution.content import CODECS
 from cloud_sync.distribution.kinds import Kind, Scope, ScopeError
 from cloud_sync.monitor.distribution.store import DistributionStore
-from cloud_sync.monitor.errors import StorageError
-from cloud_sync.monitor.storage.backend import Backend, Row
+from cloud_sync.monitor.storage.backend import Backend, Row, read_rows
 from cloud_sync.monitor.storage.views import body_of
 
 # -- what a person reads (one place, to be translated) ---------------------------------------
@@ -47,15 +46,7 @@ class Heard:
         self.streams = DistributionStore(backend)
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        if self.backend.closed:
-            raise StorageError("reading", RuntimeError(f"{self.backend.description} is closed"))
-        try:
-            with self.backend.read_cursor() as cur:
-                cur.execute(sql, params)
-                names = [col[0] for col in cur.description]
-                return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-        except Exception as exc:
-            raise StorageError("reading who has heard", exc) from exc
+        return read_rows(self.backend, "reading who has heard", sql, params)
 
     def fleet(self) -> list[Member]:
         """Every gateway the centre knows: registered (seen or not) and seen unregistered."""

@@ -19,7 +19,7 @@ from cloud_sync.distribution.content import CODECS
 from cloud_sync.distribution.kinds import Kind, Scope
 from cloud_sync.distribution.publishing import Publication
 from cloud_sync.monitor.errors import StorageError
-from cloud_sync.monitor.storage.backend import Backend, Row
+from cloud_sync.monitor.storage.backend import Backend, Row, read_rows
 
 
 class ConflictError(Exception):
@@ -54,15 +54,7 @@ class DistributionStore:
         self.p = backend.dialect.param
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        if self.backend.closed:
-            raise StorageError("reading", RuntimeError(f"{self.backend.description} is closed"))
-        try:
-            with self.backend.read_cursor() as cur:
-                cur.execute(sql, params)
-                names = [col[0] for col in cur.description]
-                return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-        except Exception as exc:
-            raise StorageError("reading distribution", exc) from exc
+        return read_rows(self.backend, "reading distribution", sql, params)
 
     # -- streams ----------------------------------------------------------------------------
     def value(self, kind: Kind, scope: Scope) -> StreamValue:

@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from cloud_sync.monitor.errors import StorageError
 from cloud_sync.monitor.storage.dialect import Dialect
 
 Row = dict[str, Any]
@@ -37,3 +38,17 @@ class Backend(Protocol):
     def write_transaction(self) -> contextlib.AbstractContextManager[Cursor]: ...
     def read_cursor(self) -> contextlib.AbstractContextManager[Cursor]: ...
     def close(self) -> None: ...
+
+
+def read_rows(backend: Backend, doing: str, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    """``sql``'s rows as dicts, on the backend's reader; any failure is a :class:`StorageError`
+    saying what was being done (``doing``: "reading who has heard", ...)."""
+    if backend.closed:
+        raise StorageError(doing, RuntimeError(f"{backend.description} is closed"))
+    try:
+        with backend.read_cursor() as cur:
+            cur.execute(sql, params)
+            names = [col[0] for col in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    except Exception as exc:
+        raise StorageError(doing, exc) from exc

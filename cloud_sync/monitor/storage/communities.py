@@ -16,9 +16,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from cloud_sync.monitor.errors import StorageError
 from cloud_sync.monitor.storage import views
-from cloud_sync.monitor.storage.backend import Backend, Row
+from cloud_sync.monitor.storage.backend import Backend, Row, read_rows
 
 #: the daily report's counts (cloud_sync/schemas.py DAILY_REPORT), summed up the levels
 FIGURES = (
@@ -54,15 +53,7 @@ class Communities:
         self.dialect = backend.dialect
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        if self.backend.closed:
-            raise StorageError("reading", RuntimeError(f"{self.backend.description} is closed"))
-        try:
-            with self.backend.read_cursor() as cur:
-                cur.execute(sql, params)
-                names = [col[0] for col in cur.description]
-                return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-        except Exception as exc:
-            raise StorageError("reading", exc) from exc
+        return read_rows(self.backend, "reading", sql, params)
 
     # -- gates on duty --------------------------------------------------------------------------
     def gates(self, community: str | None = None) -> list[Row]:

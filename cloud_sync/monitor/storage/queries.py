@@ -13,9 +13,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from cloud_sync.monitor.errors import StorageError
 from cloud_sync.monitor.storage import views
-from cloud_sync.monitor.storage.backend import Backend, Row
+from cloud_sync.monitor.storage.backend import Backend, Row, read_rows
 
 WINDOW_COUNTS = ("screenings", "admitted", "denied", "rechecks", "overrides")
 # Whose figures a row of messages is: the community the registry gives its gateway or, for a
@@ -31,15 +30,7 @@ class Queries:
         self.dialect = backend.dialect
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        if self.backend.closed:
-            raise StorageError("reading", RuntimeError(f"{self.backend.description} is closed"))
-        try:
-            with self.backend.read_cursor() as cur:
-                cur.execute(sql, params)
-                names = [col[0] for col in cur.description]
-                return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-        except Exception as exc:
-            raise StorageError("reading", exc) from exc
+        return read_rows(self.backend, "reading", sql, params)
 
     def _latest_bodies(self, stream: str) -> list[Row]:
         p = self.dialect.param

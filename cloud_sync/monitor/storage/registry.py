@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from cloud_sync.monitor.errors import RegistryError, StorageError
-from cloud_sync.monitor.storage.backend import Backend, Row
+from cloud_sync.monitor.storage.backend import Backend, Row, read_rows
 from cloud_sync.protocol import GATEWAY_ID
 
 MAX_COMMUNITY = 100
@@ -115,13 +115,7 @@ class Registry:
         return self._write("removing a gateway", sql, (gateway,)) > 0
 
     def _rows(self, sql: str) -> list[Row]:
-        try:
-            with self.backend.read_cursor() as cur:
-                cur.execute(sql)
-                names = [col[0] for col in cur.description]
-                return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-        except Exception as exc:
-            raise StorageError("reading the registry", exc) from exc
+        return read_rows(self.backend, "reading the registry", sql)
 
     def entries(self) -> list[Row]:
         """Every registered gateway, with whether it has been seen and is online."""
