@@ -150,13 +150,20 @@ def browsers(url: str, token: str, count: int, stop: Event, out: mp.Queue[Any]) 
     asyncio.run(_browsers(url, token, count, stop, out))
 
 
-async def _browser(client: httpx.AsyncClient, counters: dict[str, int]) -> None:
+async def _browser(
+    client: httpx.AsyncClient, counters: dict[str, int], errors: dict[str, str]
+) -> None:
     refresh: asyncio.TimerHandle | None = None
     loop = asyncio.get_running_loop()
 
     async def lanes() -> None:
-        (await client.get("/api/lanes")).raise_for_status()
-        counters["lanes"] += 1
+        try:
+            (await client.get("/api/lanes")).raise_for_status()
+        except httpx.HTTPError as exc:  # counted and shown: a load that fails is not a load
+            counters["lane_errors"] += 1
+            errors.setdefault(type(exc).__name__, str(exc)[:200])
+        else:
+            counters["lanes"] += 1
 
     async with client.stream("GET", "/api/live", timeout=None) as response:
         async for line in response.aiter_lines():
@@ -176,10 +183,11 @@ async def _scraper(client: httpx.AsyncClient, counters: dict[str, int]) -> None:
 
 
 async def _browsers(url: str, token: str, count: int, stop: Event, out: mp.Queue[Any]) -> None:
-    counters = {"events": 0, "lanes": 0, "scrapes": 0}
+    counters = {"events": 0, "lanes": 0, "lane_errors": 0, "scrapes": 0}
+    errors: dict[str, str] = {}
     headers = {"Authorization": f"Bearer {token}"}
     clients = [httpx.AsyncClient(base_url=url, headers=headers) for _ in range(count + 1)]
-    tasks = [asyncio.create_task(_browser(c, counters)) for c in clients[:count]]
+    tasks = [asyncio.create_task(_browser(c, counters, errors)) for c in clients[:count]]
     tasks.append(asyncio.create_task(_scraper(clients[-1], counters)))
     while not stop.is_set():  # noqa: ASYNC110
         await asyncio.sleep(0.1)
@@ -188,7 +196,7 @@ async def _browsers(url: str, token: str, count: int, stop: Event, out: mp.Queue
     await asyncio.gather(*tasks, return_exceptions=True)
     for client in clients:
         await client.aclose()
-    out.put(counters)
+    out.put({**counters, "errors": errors})
 
 
 # -- the measured lane ----------------------------------------------------------------------
@@ -344,9 +352,11 @@ async def main() -> None:
     )
     print(
         f"load delivered: {sent} shelf readings, {page['events']} live events to browsers,"
-        f" {page['lanes']} lane refreshes, {page['scrapes']} scrapes ({stock_lines} items on"
-        " /metrics)"
+        f" {page['lanes']} lane refreshes ({page['lane_errors']} failed), {page['scrapes']}"
+        f" scrapes ({stock_lines} items on /metrics)"
     )
+    for kind, words in page["errors"].items():
+        print(f"  a lane refresh failed: {kind}: {words}")
     report("baseline: unloaded gateway", unloaded)
     report("loaded gateway", loaded)
     slow = [(i, round(ms)) for i, ms in enumerate(loaded) if ms > 4 * pct(unloaded, 0.99)]
