@@ -8,9 +8,11 @@ prints:
   gateways have acknowledged holding it, for a status-list delta of 1,000 changes (on a list of
   ``--base`` passes every gateway holds) and for a full snapshot of 100,000 passes;
 - the monitor's CPU (share of one core) and resident memory at steady state with N online;
-- beside them, the baseline measured in the same run: the same fan-out with bare MQTT clients
-  (a retained message of the delta's size to N subscribers, each answering at once), which is
-  what the broker and the machine allow before any of our code runs.
+- beside them, the baselines measured in the same run: the same fan-outs with bare MQTT clients
+  (retained messages of the delta's size, and of the snapshot's size in as many parts, to N
+  subscribers, each answering once it has them all), which is what the broker and the machine
+  allow before any of our code runs. The bare snapshot fan-out runs at every N, also where the
+  simulated fleet cannot hold the snapshot, so that the machine's own floor is known there.
 
 Targets (issue 9) at N = 1,000: every gateway within 10 s for the delta and 60 s for the
 snapshot; the monitor under half a core and 300 MB at steady state. The machine this runs on is
@@ -23,6 +25,8 @@ shared and has 2 cores: the load average is printed with the figures.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import math
 import multiprocessing as mp
 import os
@@ -33,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -47,12 +52,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from cloud_sync.distribution.kinds import Kind, Scope  # noqa: E402
+from cloud_sync.distribution.publishing import Publication  # noqa: E402
 from cloud_sync.monitor.distribution import publisher as pub  # noqa: E402
 from cloud_sync.monitor.distribution.heard import Heard  # noqa: E402
 from cloud_sync.monitor.distribution.store import DistributionStore  # noqa: E402
 from cloud_sync.monitor.storage import open_storage  # noqa: E402
 from cloud_sync.monitor.storage.registry import Entry  # noqa: E402
-from tests.brokers import Mosquitto  # noqa: E402
+from tests.brokers import Mosquitto, free_port  # noqa: E402
 
 COMMUNITY = "bench"
 SCOPE = Scope("community", COMMUNITY)
@@ -66,6 +72,9 @@ class Result:
     delta_s: tuple[float, float] = (math.nan, math.nan)
     snapshot_s: tuple[float, float] = (math.nan, math.nan)
     bare_s: tuple[float, float] = (math.nan, math.nan)
+    bare_snapshot_s: tuple[float, float] = (math.nan, math.nan)
+    snapshot_bytes: int = 0
+    snapshot_parts: int = 0
     monitor_cpu: float = math.nan  # cores
     monitor_rss_mb: float = math.nan
     fleet_rss_mb: float = math.nan
@@ -102,6 +111,20 @@ def proc_rss_mb(pid: int) -> float:
     return math.nan
 
 
+def wait_subscribed(http: int, monitor: subprocess.Popen[bytes], limit: float = 60.0) -> None:
+    """Until the monitor's /healthz says its MQTT connection (and so its subscription) is up."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if monitor.poll() is not None:
+            raise RuntimeError(f"central-monitor ended with status {monitor.returncode}")
+        url = f"http://127.0.0.1:{http}/healthz"
+        with contextlib.suppress(OSError, ValueError), urllib.request.urlopen(url, timeout=2) as r:
+            if json.load(r).get("mqtt_connected"):
+                return
+        time.sleep(0.2)
+    raise RuntimeError("central-monitor did not connect to the broker")
+
+
 def wait_heard(
     heard: Heard, publication: int, n: int, recorded: float, limit: float
 ) -> tuple[float, float]:
@@ -123,27 +146,47 @@ def wait_heard(
 
 def publish_status(
     publisher: pub.Publisher, entries: dict[str, str], *, replace: bool
-) -> tuple[int, float, int]:
+) -> tuple[int, float, Publication]:
     change, summary = pub.status_changes(entries, [], replace=replace)
     done = publisher.publish(
         Kind.STATUS_LIST, SCOPE, change, by="bench", source="bench", summary=summary, whole=replace
     )
-    return done.id, time.time(), len(done.publication.head_text)
+    return done.id, time.time(), done.publication
+
+
+def snapshot_size(entries: dict[str, str]) -> tuple[int, int]:
+    """Characters and parts of the snapshot of ``entries``, published apart from any gateway
+    (for the bare baseline where the fleet does not take the snapshot)."""
+    change, _ = pub.status_changes(entries, [], replace=True)
+    with tempfile.TemporaryDirectory(prefix="bench-fleet-size-") as tmp:
+        signer, _ = write_keys(Path(tmp))
+        storage = open_storage(f"sqlite:///{Path(tmp) / 'c.db'}")
+        try:
+            publisher = pub.Publisher(DistributionStore(storage.backend), signer)
+            done = publisher.publish(Kind.STATUS_LIST, SCOPE, change, by="bench", source="bench")
+        finally:
+            storage.close()
+    return len(done.publication.snapshot_text), done.publication.parts
 
 
 # -- the bare baseline: plain paho clients answering a retained fan-out ---------------------------
-def bare_worker(port: int, first: int, count: int, ready: Any, stop: Event) -> None:
+def bare_worker(port: int, first: int, count: int, parts: int, ready: Any, stop: Event) -> None:
     clients = []
     for n in range(first, first + count):
         client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"bare-{n}")
         topic = f"bench/pong/{n}"
+        had: set[str] = set()
 
-        def answer(c: paho.Client, _u: Any, msg: paho.MQTTMessage, topic: str = topic) -> None:
-            c.publish(topic, msg.payload[:16], qos=1)
+        def answer(
+            c: paho.Client, _u: Any, msg: paho.MQTTMessage, topic: str = topic, got: set[str] = had
+        ) -> None:
+            got.add(msg.topic)
+            if len(got) == parts:
+                c.publish(topic, msg.payload[:16], qos=1)
 
         client.on_message = answer
         client.connect("127.0.0.1", port)
-        client.subscribe("bench/ping", qos=1)
+        client.subscribe("bench/ping/#", qos=1)
         client.loop_start()
         clients.append(client)
     with ready.get_lock():
@@ -154,11 +197,15 @@ def bare_worker(port: int, first: int, count: int, ready: Any, stop: Event) -> N
         client.disconnect()
 
 
-def bare_fanout(port: int, n: int, per_process: int, size: int) -> tuple[float, float]:
+def bare_fanout(
+    port: int, n: int, per_process: int, size: int, parts: int = 1
+) -> tuple[float, float]:
+    """Seconds until 99 % / 100 % of ``n`` bare clients have all ``parts`` retained messages
+    of ``size`` characters in all."""
     ready = mp.Value("i", 0)
     stop = mp.Event()
     procs = [
-        mp.Process(target=bare_worker, args=(port, s, min(per_process, n - s), ready, stop))
+        mp.Process(target=bare_worker, args=(port, s, min(per_process, n - s), parts, ready, stop))
         for s in range(0, n, per_process)
     ]
     for p in procs:
@@ -181,7 +228,8 @@ def bare_fanout(port: int, n: int, per_process: int, size: int) -> tuple[float, 
             time.sleep(0.2)
         time.sleep(2.0)  # the last subscriptions settle
         sent = time.time()
-        collector.publish("bench/ping", b"x" * size, qos=1, retain=True)
+        for i in range(parts):
+            collector.publish(f"bench/ping/{i}", b"x" * (size // parts), qos=1, retain=True)
         p99 = p100 = math.nan
         while time.monotonic() < deadline:
             with lock:
@@ -194,7 +242,8 @@ def bare_fanout(port: int, n: int, per_process: int, size: int) -> tuple[float, 
             time.sleep(0.01)
         return p99, p100
     finally:
-        collector.publish("bench/ping", b"", qos=1, retain=True)
+        for i in range(parts):
+            collector.publish(f"bench/ping/{i}", b"", qos=1, retain=True)
         collector.loop_stop()
         collector.disconnect()
         stop.set()
@@ -215,14 +264,23 @@ def run_size(args: argparse.Namespace, n: int) -> Result:
         for gateway in ids:
             storage.registry.add(Entry(gateway, COMMUNITY), time.time())
         monitor_log = (tmp / "monitor.log").open("wb")
+        http, users = free_port(), tmp / "users.toml"
+        subprocess.run(
+            [sys.executable, "-m", "cloud_sync.monitor.cli", "add-user", "--users", str(users),
+             "--username", "bench", "--role", "viewer"],
+            cwd=REPO, input=b"bench-password-1234\n", check=True, capture_output=True,
+        )  # fmt: skip
         monitor = subprocess.Popen(
             [sys.executable, "-m", "cloud_sync.monitor.cli", "--log-level", "WARNING", "run",
-             "--broker", f"127.0.0.1:{broker.port}", "--db", db, "--http", "off",
-             "--client-id", "centre-bench"],
+             "--broker", f"127.0.0.1:{broker.port}", "--db", db, "--http", f"127.0.0.1:{http}",
+             "--users", str(users), "--client-id", "centre-bench"],
             cwd=REPO, stdout=monitor_log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         fleet: list[subprocess.Popen[bytes]] = []
         try:
+            # The fleet starts once the monitor listens: a birth sent before it has subscribed
+            # is not seen until that gateway's next heartbeat (the README's note on births).
+            wait_subscribed(http, monitor)
             started = time.monotonic()
             for first in range(1, n + 1, args.per_process):
                 count = min(args.per_process, n + 1 - first)
@@ -279,13 +337,14 @@ def run_size(args: argparse.Namespace, n: int) -> Result:
                 p: rng.choice(["red", "revoked", "yellow"])
                 for p in rng.sample(base_ids, args.delta)
             }
-            pid, at, size = publish_status(publisher, changes, replace=False)
+            pid, at, delta = publish_status(publisher, changes, replace=False)
             result.delta_s = wait_heard(heard, pid, n, at, args.limit)
-            delta_size = size
+            delta_size = len(delta.head_text)
 
             if n <= args.snapshot_max:
                 whole = dict.fromkeys(pass_ids(args.snapshot, seed=3), "green")
-                pid, at, _ = publish_status(publisher, whole, replace=True)
+                pid, at, snap = publish_status(publisher, whole, replace=True)
+                result.snapshot_bytes, result.snapshot_parts = len(snap.snapshot_text), snap.parts
                 result.snapshot_s = wait_heard(heard, pid, n, at, args.snapshot_limit)
             else:
                 result.notes.append(
@@ -307,6 +366,12 @@ def run_size(args: argparse.Namespace, n: int) -> Result:
             monitor_log.close()
             storage.close()
         result.bare_s = bare_fanout(broker.port, n, args.per_process * 2, delta_size)
+        if not result.snapshot_bytes:
+            whole = dict.fromkeys(pass_ids(args.snapshot, seed=3), "green")
+            result.snapshot_bytes, result.snapshot_parts = snapshot_size(whole)
+        result.bare_snapshot_s = bare_fanout(
+            broker.port, n, args.per_process * 2, result.snapshot_bytes, result.snapshot_parts
+        )
         broker.stop()
     return result
 
@@ -344,11 +409,16 @@ def main() -> int:
         f"{'N':>5}  {'all online':>10}  {'base ' + str(args.base):>13}  "
         f"{'delta ' + str(args.delta):>13}  {'snapshot ' + str(args.snapshot):>16}  "
     )
-    print(heads + f"{'bare fan-out':>13}  {'monitor cpu':>11}  {'monitor MB':>10}  {'fleet MB':>8}")
+    print(
+        heads + f"{'bare delta':>13}  {'bare snapshot':>13}  {'monitor cpu':>11}  "
+        f"{'monitor MB':>10}  {'fleet MB':>8}"
+    )
     for r in results:
         print(f"{r.n:>5}  {r.connect_s:>10.1f}  {fmt(r.base_s):>13}  {fmt(r.delta_s):>13}  "
-              f"{fmt(r.snapshot_s):>16}  {fmt(r.bare_s):>13}  {r.monitor_cpu:>11.2f}  "
+              f"{fmt(r.snapshot_s):>16}  {fmt(r.bare_s):>13}  {fmt(r.bare_snapshot_s):>13}  "
+              f"{r.monitor_cpu:>11.2f}  "
               f"{r.monitor_rss_mb:>10.0f}  {r.fleet_rss_mb:>8.0f}")  # fmt: skip
+        print(f"       snapshot: {r.snapshot_bytes:,} characters in {r.snapshot_parts} parts")
         for note in r.notes:
             print(f"       {note}")
     print(

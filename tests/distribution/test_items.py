@@ -140,6 +140,29 @@ def test_status_list_delta_makes_a_new_value_and_leaves_the_old() -> None:
         CODECS[Kind.POLICY].delta(None, {"policy": {}})
 
 
+@pytest.mark.parametrize(
+    ("bad_id", "colour"),
+    [
+        ("ok\nalso-ok", "red"),  # a line break inside an id: two good-looking lines
+        ("", "red"),
+        ("x" * 129, "red"),
+        ("p-2", ["red"]),  # unhashable
+        ("p-2", None),
+        ("p-2", "Red"),
+    ],
+)
+def test_a_status_list_names_its_first_bad_entry(bad_id: str, colour: object) -> None:
+    """The whole list is checked at once for speed; a bad entry is still found and named."""
+    entries = {f"p-{i}": "green" for i in range(1_000)}
+    entries[bad_id] = colour  # type: ignore[assignment]
+    with pytest.raises(ContentError) as caught:
+        CODECS[Kind.STATUS_LIST].snapshot({"entries": entries})
+    assert repr(bad_id[:40]) in str(caught.value)
+    good = CODECS[Kind.STATUS_LIST].snapshot({"entries": {"a.b:c@d_e-f": "red", "g": "green"}})
+    assert dict(good) == {"a.b:c@d_e-f": "red", "g": "green"}
+    assert CODECS[Kind.STATUS_LIST].describe(good) == "2 passes (1 green, 1 red)"
+
+
 def test_notices_keep_the_newest_and_withdraw() -> None:
     codec = CODECS[Kind.NOTICE]
     one = {"id": "n1", "severity": "warning", "title": "Masks", "text": "", "issued_at": 1.0}
