@@ -7,7 +7,8 @@ pseudo-terminals and times each resident from the scan's last byte to the decisi
 
 - **unloaded**: nothing else happens;
 - **loaded**: five browsers hold the page open (each follows ``/api/live`` and, like the page,
-  re-reads ``/api/lanes`` after each decision), ``/metrics`` is scraped every second, and
+  re-reads ``/api/lanes`` 250 ms after the last decision: at 10 residents a second that waits for
+  a pause in the queue, so it is rare), ``/metrics`` is scraped every second, and
   ``--shelves`` shelf nodes publish ``--shelf-rate`` weights a second each to the storeroom.
 
 In the field the browsers and the shelf nodes are other machines; here they are processes of
