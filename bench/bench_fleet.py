@@ -279,7 +279,7 @@ def run_size(args: argparse.Namespace, n: int) -> Result:
         fleet: list[subprocess.Popen[bytes]] = []
         try:
             # The fleet starts once the monitor listens: a birth sent before it has subscribed
-            # is not seen until that gateway's next heartbeat (the README's note on births).
+            # is not seen until that gateway's next heartbeat (cloud_sync/monitor/README.md).
             wait_subscribed(http, monitor)
             started = time.monotonic()
             for first in range(1, n + 1, args.per_process):
