@@ -172,9 +172,11 @@ def snapshot_size(entries: dict[str, str]) -> tuple[int, int]:
 # -- the bare baseline: plain paho clients answering a retained fan-out ---------------------------
 def bare_worker(port: int, first: int, count: int, parts: int, ready: Any, stop: Event) -> None:
     clients = []
+    # Ids and answers of this run's own: clients of the last run that are slow to go must not
+    # take over this run's (two clients with one id kick each other off) nor answer for them.
     for n in range(first, first + count):
-        client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"bare-{n}")
-        topic = f"bench/pong/{n}"
+        client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"bare-{parts}-{n}")
+        topic = f"bench/pong/{parts}/{n}"
         had: set[str] = set()
 
         def answer(
@@ -193,8 +195,9 @@ def bare_worker(port: int, first: int, count: int, parts: int, ready: Any, stop:
         ready.value += count
     stop.wait()
     for client in clients:
-        client.loop_stop()
         client.disconnect()
+    for client in clients:
+        client.loop_stop()
 
 
 def bare_fanout(
@@ -220,7 +223,7 @@ def bare_fanout(
 
     collector.on_message = got
     collector.connect("127.0.0.1", port)
-    collector.subscribe("bench/pong/#", qos=1)
+    collector.subscribe(f"bench/pong/{parts}/#", qos=1)
     collector.loop_start()
     try:
         deadline = time.monotonic() + 300
@@ -249,6 +252,9 @@ def bare_fanout(
         stop.set()
         for p in procs:
             p.join(30)
+            if p.is_alive():
+                p.kill()
+                p.join()
 
 
 # -- one size -----------------------------------------------------------------------------------
@@ -349,9 +355,9 @@ def run_size(args: argparse.Namespace, n: int) -> Result:
             else:
                 result.notes.append(
                     f"snapshot not run at N={n}: every simulated gateway holds the list"
-                    f" (about {args.snapshot * 110 // 1_000_000} MB each, bench_status_list.py),"
-                    f" {n * args.snapshot * 110 // 10**9} GB more in one machine; raise"
-                    " --snapshot-max to try"
+                    f" (about {args.snapshot * 110 // 1_000_000} MB each, bench_status_list.py,"
+                    " and up to twice that while applying it): at N = 1000 with 100,000 passes"
+                    " that filled 23 of this machine's 24 GB; raise --snapshot-max to try"
                 )
         finally:
             for p in fleet:
