@@ -419,32 +419,31 @@ LANE_DUTY = BodySchema(
     key_of=lambda body: str(body["lane"]),
 )
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: the daily report's counts, each a whole number (the centre sums them up the levels)
+DAILY_REPORT_COUNTS = (
+    "screenings",
+    "entries",
+    "exits",
+    "passages",
+    "admitted",
+    "denied",
+    "rechecks",
+    "fevers",
+    "overrides",
+    "manual_registrations",
+    "visits_registered",
+    "visitor_passages",
+    "household_refusals",
+    "late_returns",
+    "open_alerts",
+    "shifts",
+    "staff_on_duty",
+)
 DAILY_REPORT = BodySchema(
     "daily-report",
     required={
         "day": text(10, pattern=_DAY),
-        **{
-            name: whole()
-            for name in (
-                "screenings",
-                "entries",
-                "exits",
-                "passages",
-                "admitted",
-                "denied",
-                "rechecks",
-                "fevers",
-                "overrides",
-                "manual_registrations",
-                "visits_registered",
-                "visitor_passages",
-                "household_refusals",
-                "late_returns",
-                "open_alerts",
-                "shifts",
-                "staff_on_duty",
-            )
-        },
+        **{name: whole() for name in DAILY_REPORT_COUNTS},
         "denied_by_reason": tally(64),
         "stock": amounts(200),
     },

@@ -18,27 +18,10 @@ from typing import Any
 
 from cloud_sync.monitor.storage import views
 from cloud_sync.monitor.storage.backend import Backend, Row, read_rows
+from cloud_sync.schemas import DAILY_REPORT_COUNTS
 
-#: the daily report's counts (cloud_sync/schemas.py DAILY_REPORT), summed up the levels
-FIGURES = (
-    "screenings",
-    "entries",
-    "exits",
-    "passages",
-    "admitted",
-    "denied",
-    "rechecks",
-    "fevers",
-    "overrides",
-    "manual_registrations",
-    "visits_registered",
-    "visitor_passages",
-    "household_refusals",
-    "late_returns",
-    "open_alerts",
-    "shifts",
-    "staff_on_duty",
-)
+#: the daily report's counts, summed up the levels
+FIGURES = DAILY_REPORT_COUNTS
 REGISTRY = "LEFT JOIN registry reg ON reg.gateway = m.gateway"
 #: whose a row is: the registry's community, street and district, or an unregistered gateway
 WHOSE = (
