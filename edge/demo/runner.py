@@ -16,9 +16,10 @@ from edge.config import load_config
 from edge.core.bus import Bus
 from edge.core.events import DeviceInputRejected, DeviceStatus, GatewayEvent, ScreeningDecided
 from edge.demo.centre import demo_centre
+from edge.demo.community import community_toml, seed_community
 from edge.demo.residents import Resident, residents
 from edge.demo.storeroom import demo_storeroom, take_masks
-from edge.demo.workspace import LanePorts, Workspace, make_workspace
+from edge.demo.workspace import KID, LanePorts, Workspace, make_workspace
 from edge.runtime.assembly import Gateway
 from firmware_interfaces.simulators.devices import ScannerSimulator, ThermometerSimulator
 
@@ -122,6 +123,8 @@ def banner(ws: Workspace, opts: DemoOptions) -> str:
         "\n  Community checkpoint gateway - demo (all devices simulated)\n"
         f"  Open http://{opts.host}:{opts.port}/ and log in:\n{users}\n"
         f"  The storeroom: http://{opts.host}:{opts.port}/storeroom\n"
+        f"  The community (supervisor): http://{opts.host}:{opts.port}/households, /visitors,"
+        " /duty, /report\n"
         f"  Files (keys, config, database): {ws.root}\n"
         + (
             ""
@@ -205,8 +208,10 @@ async def _run_demo(root: Path, opts: DemoOptions, say: Callable[[str], None]) -
             if opts.centre
             else None
         )
-        extra = (room.toml() if room is not None else "") + (
-            centre.uplink_toml("demo-gateway") if centre is not None else ""
+        extra = (
+            (room.toml() if room is not None else "")
+            + (centre.uplink_toml("demo-gateway") if centre is not None else "")
+            + community_toml(f"keys/{KID}.key.pem", KID)
         )
         ws = make_workspace(
             root,
@@ -229,6 +234,8 @@ async def _run_demo(root: Path, opts: DemoOptions, say: Callable[[str], None]) -
             devices = {f"{lane.id}-{kind}" for lane in lanes for kind in ("thermometer", "scanner")}
             await wait_for_devices(gateway.bus, devices)
             await wait_streaming(lanes)
+            if gateway.community is not None:  # households on the registry, staff on duty
+                await seed_community(gateway.community, [lane.id for lane in lanes], "staff")
             say(banner(ws, opts))
             if centre is not None:
                 say(
