@@ -158,12 +158,16 @@ class CommunityService:
                     await self.publish_figures(now)
                 if now - last_purge >= 3600:
                     last_purge = now
+                    purged = 0
                     with contextlib.suppress(Exception):
-                        await self.purge_personal(now - self._retention_s)
+                        purged += await self.purge_personal(now - self._retention_s)
                     with contextlib.suppress(Exception):
-                        await self.store.write(
+                        purged += await self.store.write(
                             functools.partial(alerts.purge_log, older_than=now - self._retention_s)
                         )
+                    if purged:  # the purged bytes out of the write-ahead log too
+                        with contextlib.suppress(Exception):
+                            await self.store.truncate_wal()
                 await asyncio.sleep(_TICK_S)
         finally:
             subscription.close()

@@ -47,6 +47,9 @@ def connect(
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
+    # Deleted and overwritten content is zeroed, not left in free space: a purged resident id
+    # must not be readable off a card taken from the gatehouse (see Store.truncate_wal).
+    conn.execute("PRAGMA secure_delete=ON")
     if read_only:
         conn.execute("PRAGMA query_only=ON")
     return conn

@@ -53,6 +53,7 @@ HealthListener = Callable[[StorageHealth], None]
 log = logging.getLogger(__name__)
 
 _MAX_BATCH = 256
+_TRUNCATE_WAIT_MS = 2000  # how long the log's truncation waits for readers and the writer
 _STOP = object()
 #: Problems after which the writer's connection is not trusted: it is closed and reopened.
 _REOPEN_AFTER = (StorageProblem.IO_ERROR, StorageProblem.CANNOT_OPEN, StorageProblem.READ_ONLY)
@@ -363,3 +364,25 @@ class Store:
         if self._closed or pool is None:
             raise StoreClosedError(str(self.path))
         return await asyncio.get_running_loop().run_in_executor(pool, self.read_sync, fn)
+
+    async def truncate_wal(self) -> bool:
+        """Copy the write-ahead log into the database and empty it, after personal data was
+        purged: with ``secure_delete`` the purged bytes are zeroed in the database's pages,
+        and the log's older copies of those pages go with it. False when readers or the
+        writer held it up for longer than a moment (the next purge tries again)."""
+        if self._closed:
+            raise StoreClosedError(str(self.path))
+
+        def truncate() -> bool:
+            conn = connect(self.path, synchronous=self._synchronous)
+            try:
+                conn.execute(f"PRAGMA busy_timeout={_TRUNCATE_WAIT_MS}")
+                busy, _frames, _copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                return bool(busy == 0)
+            finally:
+                conn.close()
+
+        pool = self._read_pool
+        if pool is None:
+            raise StoreClosedError(str(self.path))
+        return await asyncio.get_running_loop().run_in_executor(pool, truncate)

@@ -43,9 +43,7 @@ async def test_one_round_of_the_demo_produces_every_outcome(tmp_path: Path) -> N
 
 
 async def test_the_demo_run_again_on_its_folder_keeps_its_households(tmp_path: Path) -> None:
-    opts = DemoOptions(
-        port=free_port(), data_dir=tmp_path, interval_s=0.1, rounds=0, centre=False
-    )
+    opts = DemoOptions(port=free_port(), data_dir=tmp_path, interval_s=0.1, rounds=0, centre=False)
     await run_demo(opts, say=lambda _line: None)
     await run_demo(opts, say=lambda _line: None)
     with sqlite3.connect(tmp_path / "data" / "gateway.db") as db:
