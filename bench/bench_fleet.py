@@ -284,8 +284,8 @@ def run_size(args: argparse.Namespace, n: int) -> Result:
         )  # fmt: skip
         fleet: list[subprocess.Popen[bytes]] = []
         try:
-            # The fleet starts once the monitor listens: a birth sent before it has subscribed
-            # is not seen until that gateway's next heartbeat (cloud_sync/monitor/README.md).
+            # The fleet starts once the monitor listens, so that "all online" times the fleet's
+            # start, not the monitor's (which the gateways would answer with their births).
             wait_subscribed(http, monitor)
             started = time.monotonic()
             for first in range(1, n + 1, args.per_process):

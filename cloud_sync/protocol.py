@@ -12,6 +12,10 @@ Topics (``<gw>`` is the gateway id, ``[A-Za-z0-9_-]{1,64}``):
 - ``ccg/v1/<gw>/ack/<command>`` - gateway to centre, the answer to a command
 - ``ccg/v1/dist/...`` - centre to gateways: signed items (``cloud_sync/distribution``); the
   gateway id ``dist`` is reserved for it
+- ``ccg/v1/dist/all/centre`` - retained, the centre's own state: a central monitor publishes
+  ``{"v": 1, "online": true, "since": <its start>}`` each time it has subscribed, and a gateway
+  that sees a new one sends its birth again (a monitor whose session is new would otherwise see
+  already connected gateways only at their next heartbeat)
 
 Every message is one JSON envelope (see :class:`Envelope`). ``key`` names the thing a message
 describes (a lane's 5-minute window, an item, an alert, a device) and ``rev`` its revision: the
@@ -88,6 +92,15 @@ class Envelope:
 
 def data_topic(gateway: str, stream: str) -> str:
     return f"{TOPIC_ROOT}/{gateway}/data/{stream}"
+
+
+CENTRE_TOPIC = f"{TOPIC_ROOT}/dist/all/centre"  # retained: the centre has (re)subscribed
+MAX_CENTRE_STATE_BYTES = 1024
+
+
+def centre_state(since: float) -> bytes:
+    """What a central monitor announces on :data:`CENTRE_TOPIC` once it has subscribed."""
+    return json.dumps({"v": PROTOCOL_VERSION, "online": True, "since": since}).encode()
 
 
 def birth_topic(gateway: str) -> str:

@@ -67,7 +67,12 @@ async def _stop(task: asyncio.Task[Any]) -> None:
 async def run(settings: MonitorSettings, http: bool) -> None:
     from cloud_sync.monitor.app import create_app
     from cloud_sync.monitor.distribution.sender import attach as distribution_sender
-    from cloud_sync.monitor.service import IngestStats, MonitorService, mqtt_subscriber
+    from cloud_sync.monitor.service import (
+        IngestStats,
+        MonitorService,
+        announce_centre,
+        mqtt_subscriber,
+    )
     from cloud_sync.monitor.storage import FeverRule, open_storage
 
     storage = open_storage(
@@ -92,6 +97,9 @@ async def run(settings: MonitorSettings, http: bool) -> None:
     try:
         async with mqtt_subscriber(settings) as client:
             ingest = asyncio.create_task(service.run(client), name="monitor")
+            announcing = asyncio.create_task(
+                announce_centre(client, settings.subscription), name="announce"
+            )
             # What the centre distributes is kept on the broker by this monitor (or another).
             sender = distribution_sender(storage, client)
             sending = asyncio.create_task(
@@ -113,6 +121,7 @@ async def run(settings: MonitorSettings, http: bool) -> None:
             try:
                 await _until_signalled(ingest, sending, *([serving] if serving else []))
             finally:
+                await _stop(announcing)
                 await _stop(sending)
                 if server is not None and serving is not None:
                     server.should_exit = True

@@ -30,8 +30,9 @@ from cloud_sync.monitor.ingest import classify
 from cloud_sync.monitor.settings import MonitorSettings
 from cloud_sync.monitor.storage.batch import ApplyResult
 from cloud_sync.monitor.storage.writer import Writer
+from cloud_sync.protocol import CENTRE_TOPIC, centre_state
 from firmware_interfaces.transports.backoff import Backoff
-from firmware_interfaces.transports.mqtt import MqttClient, MqttSettings, TlsSettings
+from firmware_interfaces.transports.mqtt import MqttClient, MqttError, MqttSettings, TlsSettings
 
 log = logging.getLogger(__name__)
 
@@ -303,3 +304,23 @@ async def mqtt_subscriber(
     """The project's MQTT client, configured from the monitor's settings."""
     async with MqttClient(mqtt_settings(settings, manual_ack=manual_ack)) as client:
         yield client
+
+
+async def announce_centre(client: MqttClient, subscription: str) -> None:
+    """Once subscribed, say so, retained on :data:`CENTRE_TOPIC`: every gateway that sees a new
+    announcement sends its birth again, so a monitor whose session is new (a first start, a new
+    client id, a broker that lost its sessions) sees the connected gateways at once, not at
+    their next heartbeat. Said again after each reconnect."""
+    payload = centre_state(time.time())
+
+    async def announce() -> None:
+        await client.publish(CENTRE_TOPIC, payload, qos=1, retain=True)
+
+    try:
+        await client.wait_connected()
+        await client.subscribe(subscription, qos=1)  # back with the SUBACK: a birth now is heard
+        await announce()
+    except MqttError as exc:  # a broker that does not let this login write there
+        log.warning("could not announce on %s (%s): gateways are seen at their next"
+                    " heartbeat", CENTRE_TOPIC, exc.reason)  # fmt: skip
+    client.on_connect(announce)  # a reconnect sends the subscription first, then this

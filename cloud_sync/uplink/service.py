@@ -29,6 +29,8 @@ from cloud_sync.distribution.keys import CentreKeyError, CentreKeys
 from cloud_sync.distribution.kinds import Kind
 from cloud_sync.policy_signing import PolicySignatureError, load_public_key, verify_policy
 from cloud_sync.protocol import (
+    CENTRE_TOPIC,
+    MAX_CENTRE_STATE_BYTES,
     Envelope,
     ProtocolError,
     Stream,
@@ -129,6 +131,7 @@ class UplinkService:
         self.policy_stats = PolicyStats()
         self.synced = False
         self.bdseq = 0
+        self._centre_seen: bytes | None = None  # the centre's last announcement (CENTRE_TOPIC)
         self._started = time.monotonic()
         self._hasher: PersonHasher | None = None
         self._public_key: Any = None
@@ -162,6 +165,10 @@ class UplinkService:
         try:
             async with client:
                 await client.subscribe(command_topic(s.gateway_id, "#"), qos=1)
+                try:
+                    await client.subscribe(CENTRE_TOPIC, qos=1)
+                except MqttError as exc:  # a broker's ACL without it: births as before
+                    log.warning("not told when the centre comes up (%s): %s", CENTRE_TOPIC, exc)
                 for topic_filter in receiver.filters() if receiver is not None else []:
                     await client.subscribe(topic_filter, qos=1)
                 try:
@@ -478,6 +485,9 @@ class UplinkService:
     # -- commands from the centre ----------------------------------------------------------------
     async def _commands(self, client: MqttClient) -> None:
         async for message in client.messages():
+            if message.topic == CENTRE_TOPIC:
+                await self._centre_came_up(message.payload)
+                continue
             if message.topic.startswith(DIST_ROOT + "/"):
                 if self.receiver is not None:
                     await self.receiver.handle(message.topic, message.payload)
@@ -498,6 +508,17 @@ class UplinkService:
                     status="refused",
                     reason=f"unknown command {parts.name!r}",
                 )
+
+    async def _centre_came_up(self, payload: bytes) -> None:
+        """A centre that announces a new start has perhaps not heard this gateway's birth (it
+        subscribed after it was sent): send it again. The same announcement seen again (on a
+        reconnect of this gateway, which sent its birth anyway) changes nothing."""
+        if not payload or len(payload) > MAX_CENTRE_STATE_BYTES or payload == self._centre_seen:
+            return
+        self._centre_seen = payload
+        if self.client is not None and self.client.connected.is_set():
+            log.info("the centre came up: birth sent again")
+            await self._on_connect()
 
     async def handle_policy(self, payload: bytes) -> None:
         if self._public_key is None:
