@@ -134,7 +134,10 @@ class UplinkService:
         self._centre_seen: bytes | None = None  # the centre's last announcement (CENTRE_TOPIC)
         self._started = time.monotonic()
         self._hasher: PersonHasher | None = None
-        self._public_key: Any = None
+        # The centre's keys, read now: a key file that cannot be read is a configuration error
+        # that check-config and start-up report, not a failure of the running uplink.
+        self._public_key: Any = self._legacy_policy_key()
+        self._centre_keys = self._distribution_keys() if settings.distribution else None
         self._tick_now = asyncio.Event()
         self._stock: dict[str, StockChanged] = {}
         self._stock_sent: dict[str, float] = {}
@@ -144,11 +147,6 @@ class UplinkService:
     async def run(self) -> None:
         s = self.settings
         self._hasher = PersonHasher(load_or_create_key(s.hmac_key_file))
-        if s.centre_public_key_file is not None:
-            try:
-                self._public_key = load_public_key(s.centre_public_key_file.read_bytes())
-            except (OSError, ValueError, PolicySignatureError) as exc:
-                raise UplinkConfigError("centre_public_key_file", str(exc)) from None
         self.synced = await clock_synced(s.clock_check, self.clock())
         subscription = self.bus.subscribe(maxsize=10_000)
         try:
@@ -182,12 +180,30 @@ class UplinkService:
         finally:
             subscription.close()
 
-    def _receiver(self, client: MqttClient) -> Receiver:
-        s = self.settings
+    def _legacy_policy_key(self) -> Any:
+        path = self.settings.centre_public_key_file
+        if path is None:
+            return None
         try:
-            keys = CentreKeys.from_paths(s.centre_key_paths())
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UplinkConfigError("centre_public_key_file", f"{path}: {exc.strerror}") from None
+        try:
+            return load_public_key(data)
+        except (ValueError, PolicySignatureError):
+            raise UplinkConfigError(
+                "centre_public_key_file", f"{path}: not a PEM public key (Ed25519 or P-256)"
+            ) from None
+
+    def _distribution_keys(self) -> CentreKeys:
+        try:
+            return CentreKeys.from_paths(self.settings.centre_key_paths())
         except CentreKeyError as exc:
             raise UplinkConfigError("centre_keys", str(exc)) from None
+
+    def _receiver(self, client: MqttClient) -> Receiver:
+        s = self.settings
+        keys = self._centre_keys if self._centre_keys is not None else self._distribution_keys()
 
         def write_outgoing(db: sqlite_utils.Database, items: list[Outgoing]) -> None:
             outbox.enqueue(db, s.gateway_id, items, self.clock(), s.outbox_max_rows)

@@ -23,6 +23,7 @@ from fastapi import APIRouter
 from cloud_sync.uplink import MIGRATIONS as UPLINK_MIGRATIONS
 from cloud_sync.uplink import UplinkService
 from cloud_sync.uplink import create_router as uplink_router
+from cloud_sync.uplink.errors import UplinkConfigError
 from edge.auth.persistence import MIGRATIONS as AUTH_MIGRATIONS
 from edge.checkpoint.checkpoint import Checkpoint
 from edge.checkpoint.feeds import DeviceFeed
@@ -119,21 +120,22 @@ class Gateway:
             self.storeroom = StoreroomService(config.storeroom, self.store, self.bus, clock=clock)
         # Notices come from the centre, so they are there with the uplink.
         self.notices = NoticeBoard(self.store, clock) if config.uplink is not None else None
-        self.uplink = (
-            UplinkService(
-                config.uplink,
-                self.store,
-                self.bus,
-                apply_policy=self.checkpoint.apply_policy,
-                appliers=build_appliers(
-                    self.verifier, self.checkpoint.policy_store, [NoticeApplier(clock)]
-                ),
-                feeds=self.feeds(),
-                clock=clock,
-            )
-            if config.uplink is not None
-            else None
-        )
+        self.uplink: UplinkService | None = None
+        if config.uplink is not None:
+            try:
+                self.uplink = UplinkService(
+                    config.uplink,
+                    self.store,
+                    self.bus,
+                    apply_policy=self.checkpoint.apply_policy,
+                    appliers=build_appliers(
+                        self.verifier, self.checkpoint.policy_store, [NoticeApplier(clock)]
+                    ),
+                    feeds=self.feeds(),
+                    clock=clock,
+                )
+            except UplinkConfigError as exc:  # a centre key that cannot be read
+                raise ConfigError(source, [(f"uplink.{exc.key}", exc.reason)]) from None
         try:
             self.app = create_app(
                 config.web,

@@ -186,3 +186,22 @@ def test_files_the_gateway_makes_itself_are_not_missing(tmp_path: Path) -> None:
     config = load_config(cfg)
     assert not (tmp_path / "made-on-first-run.key.pem").exists()
     assert missing_files(config) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("centre_keys", '["centre.pub.pem"]'), ("centre_public_key_file", '"centre.pub.pem"')],
+)
+def test_a_centre_key_that_is_no_key_is_found_before_the_uplink_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str, value: str
+) -> None:
+    """A technician's check, not a failure of the running uplink hours later."""
+    cfg = workspace(tmp_path)
+    (tmp_path / "centre.pub.pem").write_text("not a key\n")
+    cfg.write_text(
+        cfg.read_text() + '\n[uplink]\nbroker_host = "127.0.0.1"\ngateway_id = "demo-gateway"\n'
+        f'hmac_key_file = "hmac.key"\n{key} = {value}\n'
+    )
+    assert main(["check-config", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert f"uplink.{key}: " in err and "centre.pub.pem" in err, err
