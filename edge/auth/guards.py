@@ -54,6 +54,38 @@ FOREIGN_ORIGIN = N_("refused: the request did not come from this site's own page
 NO_ORIGIN = N_("refused: the browser did not say which page sent this request (origin check)")
 INTERNAL_ERROR = N_("internal error: the server's log says more")
 
+#: a request's field that is not right, by pydantic's error type, in words a page translates
+NOT_VALID = N_("is not valid")
+PROBLEMS: dict[str, str] = {
+    "missing": N_("is missing"),
+    "string_too_long": N_("is longer than {n} characters"),
+    "string_too_short": N_("is shorter than {n} characters"),
+    "too_long": N_("has more than {n} items"),
+    "too_short": N_("has fewer than {n} items"),
+    "string_pattern_mismatch": N_("has characters that are not allowed"),
+    "greater_than_equal": N_("must be at least {n}"),
+    "greater_than": N_("must be more than {n}"),
+    "less_than_equal": N_("must be at most {n}"),
+    "less_than": N_("must be less than {n}"),
+    "int_parsing": N_("must be a whole number"),
+    "int_type": N_("must be a whole number"),
+    "int_from_float": N_("must be a whole number"),
+    "float_parsing": N_("must be a number"),
+    "float_type": N_("must be a number"),
+    "finite_number": N_("must be a number"),
+    "literal_error": N_("is not one of the allowed values"),
+    "enum": N_("is not one of the allowed values"),
+    "json_invalid": N_("is not valid JSON"),
+    "extra_forbidden": N_("is not expected here"),
+    "string_type": N_("must be text"),
+    "bool_parsing": N_("must be true or false"),
+    "bool_type": N_("must be true or false"),
+    "dict_type": N_("must be an object"),
+    "model_type": N_("must be an object"),
+    "model_attributes_type": N_("must be an object"),
+    "list_type": N_("must be a list"),
+}
+
 
 # -- body limit ---------------------------------------------------------------------------------
 class BodyTooLargeError(HTTPException):
@@ -259,12 +291,25 @@ def _field(error: dict[str, Any]) -> str:
     return field if len(field) <= _MAX_FIELD else field[:_MAX_FIELD] + "…"
 
 
+_LIMITS = ("max_length", "min_length", "ge", "gt", "le", "lt")
+
+
+def _problem(error: dict[str, Any]) -> str:
+    """What is wrong, in the catalogue's words (the page shows them in its language)."""
+    kind, ctx = str(error.get("type", "")), error.get("ctx") or {}
+    if kind == "value_error" and "error" in ctx:  # the project's own validators say it
+        return str(ctx["error"])
+    words = PROBLEMS.get(kind, NOT_VALID)
+    limit = next(
+        (ctx[k] for k in ("max_length", "min_length", "ge", "gt", "le", "lt") if k in ctx), ""
+    )
+    return words.format(n=limit)
+
+
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     """422 naming each field and what is wrong with it, never what was sent."""
     assert isinstance(exc, RequestValidationError)
-    problems = [
-        {"field": _field(e), "problem": str(e.get("msg", "not valid"))} for e in exc.errors()[:10]
-    ]
+    problems = [{"field": _field(e), "problem": _problem(e)} for e in exc.errors()[:10]]
     detail = "; ".join(f"{p['field']}: {p['problem']}" for p in problems) or "not valid"
     return JSONResponse({"detail": detail, "errors": problems}, status_code=422)
 

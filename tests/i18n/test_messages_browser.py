@@ -77,6 +77,8 @@ def test_every_message_comes_out_in_chinese(page: Any) -> None:
             "household 3-2-501 has used its 1 exit in 2 days: next exit tomorrow 08:00",
             "3-2-501户2天内1次外出机会已用完，下次可外出时间：明天 08:00",
         ),
+        ("is longer than 500 characters", "超过 500 个字"),  # a field's problem (a 422)
+        ("must be at least 1", "不能小于 1"),
         ("something the catalogue does not know", "something the catalogue does not know"),
     ],
 )

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from edge.web.routes_screenings import MAX_REASON
 from tests.security.conftest import GatewayProcess, client_at, log_in
 from tests.security.probes import HUGE, raw_request, status_of
 from tests.web.conftest import LiveServer
@@ -78,6 +79,10 @@ def test_an_override_reason_has_a_maximum_length(live: LiveServer) -> None:
         )
         assert response.status_code == 422, response.text
         assert "reason" in response.json()["detail"] and "RRRR" not in response.text
+        # in the catalogue's words, which the page shows in its language (超过 500 个字)
+        assert response.json()["errors"] == [
+            {"field": "reason", "problem": f"is longer than {MAX_REASON} characters"}
+        ]
         assert client.get(f"{live.url}/api/overrides").json() == []
 
 

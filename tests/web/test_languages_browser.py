@@ -169,3 +169,21 @@ def test_the_staff_page_in_english(browser: Any, live_server: LiveServer) -> Non
     live_server.screen("south", colour="green", temperature=36.4)
     shot(page, "staff-en.png", full_page=True)
     page.context.close()
+
+
+def test_a_refused_field_is_said_in_the_pages_language(
+    browser: Any, live_server: LiveServer
+) -> None:
+    """A 422 names each field's problem in the catalogue's words; the page says it in Chinese
+    (never pydantic's English, never the input)."""
+    live_server.screen("north", temperature=38.2)
+    page = log_in(browser, live_server, "sue", "zh-CN")
+    said = page.evaluate(
+        """() => Shell.api("/api/screenings/1/override", {method: "POST",
+             body: JSON.stringify({outcome: "A".repeat(30), reason: "R".repeat(2000)})})
+           .then(() => "accepted", (error) => error.message)"""
+    )
+    page.context.close()
+    assert "超过 20 个字" in said and "超过 500 个字" in said, said  # each field's problem
+    assert "RRRR" not in said and "AAAA" not in said, said
+    assert not re.search(r"[A-Za-z]{3,}", re.sub("outcome|reason", "", said)), said

@@ -25,7 +25,11 @@
     try { body = await response.json(); } catch (_) { body = null; }
     if (!response.ok) {
       const detail = body && body.detail ? (typeof body.detail === "string" ? body.detail : body.detail.message || JSON.stringify(body.detail)) : response.statusText;
-      const error = new Error(message(detail));
+      // A 422 lists each field's problem in the catalogue's words: each in the page's language.
+      const problems = body && Array.isArray(body.errors) ? body.errors : null;
+      const error = new Error(problems
+        ? problems.map((p) => `${message(p.field)}: ${message(p.problem)}`).join("; ")
+        : message(detail));
       error.status = response.status;
       error.detail = body ? body.detail : null;  // as sent (an import's problems by line)
       if (response.status === 401) sessionEnded();
