@@ -18,6 +18,7 @@ from pathlib import Path
 from edge.checkpoint.schema import MIGRATIONS as CHECKPOINT_MIGRATIONS
 from edge.community.errors import CommunityError, ImportRefusedError
 from edge.community.passes import Selection
+from edge.community.printing import Gettext, english
 from edge.community.report import to_csv
 from edge.community.schema import MIGRATIONS
 from edge.community.service import CommunityService
@@ -33,6 +34,8 @@ IMPORTED = (
 REFUSED = "nothing imported: {n} problem(s)"
 ISSUED = "issued {count} pass(es) in batch {batch_id}"
 WROTE = "wrote {path}"
+DEFAULT_LANGUAGE = "zh-CN"  # where the pages follow each browser: the staff read Chinese first
+NO_LANGUAGE = "no catalogue for the language {language!r} (there are: {known})"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -75,11 +78,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     iss.add_argument("--building", help="only this building")
     iss.add_argument("--member", type=int, action="append", default=[], help="only these ids")
     iss.add_argument("--pdf", type=Path, help="write the batch's card sheet (PDF) here")
+    _language(iss)
     iss.set_defaults(func=run_passes)
     sheet = sub.add_parser("sheet", help="print a batch's pass cards again (PDF)")
     _config(sheet)
     sheet.add_argument("--batch", type=int, required=True)
     sheet.add_argument("--pdf", type=Path, required=True)
+    _language(sheet)
     sheet.set_defaults(func=run_sheet)
 
     rep = subparsers.add_parser(
@@ -91,11 +96,36 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rep.add_argument("--day", type=dt.date.fromisoformat, help="YYYY-MM-DD (default today)")
     rep.add_argument("--csv", type=Path, help="write the CSV here (default: standard output)")
     rep.add_argument("--pdf", type=Path, help="write a printable PDF here")
+    _language(rep)
     rep.set_defaults(func=run_report)
 
 
 def _config(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, required=True, help="the gateway's configuration file")
+
+
+def _language(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--language",
+        help="the PDF's language, e.g. zh-CN or en (default: the pages' language, web.language,"
+        " or Simplified Chinese where the pages follow each browser)",
+    )
+
+
+def _gettext(args: argparse.Namespace, pinned: str) -> Gettext:
+    """The PDF's words: --language, else the configuration's page language, else Chinese."""
+    from edge.i18n.catalogue import Catalogues
+    from edge.i18n.negotiate import AUTO
+
+    wanted = getattr(args, "language", None) or (pinned if pinned != AUTO else DEFAULT_LANGUAGE)
+    if wanted.lower().startswith("en"):
+        return english
+    catalogues = Catalogues.load()
+    found = catalogues.find(wanted)
+    if found is None:
+        known = ", ".join(["en", *catalogues.languages])
+        raise CommunityError(NO_LANGUAGE.format(language=wanted, known=known))
+    return catalogues[found].gettext
 
 
 def _with_service(
@@ -111,6 +141,11 @@ def _with_service(
         print(exc, file=sys.stderr)
         return 2
     settings = config.community or CommunitySettings()
+    try:
+        args.gettext = _gettext(args, config.web.language)
+    except CommunityError as exc:
+        print(f"edge-gateway: {exc}", file=sys.stderr)
+        return 2
     store = Store(
         config.db_path, [CHECKPOINT_MIGRATIONS, MIGRATIONS], synchronous=config.storage.synchronous
     )
@@ -182,7 +217,8 @@ def run_passes(args: argparse.Namespace) -> int:
         batch = await service.issue_passes(which, user="cli", key=key, kid=args.kid, days=args.days)
         print(ISSUED.format(**batch))
         if args.pdf is not None:
-            args.pdf.write_bytes(await service.pass_sheet(batch_id=batch["batch_id"]))
+            sheet = await service.pass_sheet(batch_id=batch["batch_id"], gettext=args.gettext)
+            args.pdf.write_bytes(sheet)
             print(WROTE.format(path=args.pdf))
         return 0
 
@@ -191,7 +227,7 @@ def run_passes(args: argparse.Namespace) -> int:
 
 def run_sheet(args: argparse.Namespace) -> int:
     async def work(service: CommunityService) -> int:
-        args.pdf.write_bytes(await service.pass_sheet(batch_id=args.batch))
+        args.pdf.write_bytes(await service.pass_sheet(batch_id=args.batch, gettext=args.gettext))
         print(WROTE.format(path=args.pdf))
         return 0
 
@@ -202,7 +238,7 @@ def run_report(args: argparse.Namespace) -> int:
     async def work(service: CommunityService) -> int:
         day = args.day or dt.date.today()
         if args.pdf is not None:
-            args.pdf.write_bytes(await service.report_pdf(day))
+            args.pdf.write_bytes(await service.report_pdf(day, args.gettext))
             print(WROTE.format(path=args.pdf))
         text = to_csv(await service.report(day))
         if args.csv is not None:

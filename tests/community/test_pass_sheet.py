@@ -93,3 +93,25 @@ def test_a_batch_prints_again_from_the_cli(tmp_path: Path) -> None:
     )
     assert missing.returncode == 1
     assert "no pass to print" in missing.stderr
+
+
+def _text(pdf: bytes) -> str:
+    document = pypdfium2.PdfDocument(pdf)
+    return "".join(page.get_textpage().get_text_range() for page in document)
+
+
+def test_the_report_pdf_is_printed_in_chinese_unless_asked_otherwise(tmp_path: Path) -> None:
+    """For the sub-district office: Chinese by default (where the pages follow each browser),
+    English when asked, and a language with no catalogue refused in words."""
+    config = write_config(tmp_path)
+    chinese = cli("report", "--config", config, "--pdf", tmp_path / "zh.pdf")
+    assert chinese.returncode == 0, chinese.stderr
+    assert "日报" in _text((tmp_path / "zh.pdf").read_bytes())
+    english = cli("report", "--config", config, "--pdf", tmp_path / "en.pdf", "--language", "en")
+    assert english.returncode == 0, english.stderr
+    text = _text((tmp_path / "en.pdf").read_bytes())
+    assert "Daily report" in text and "日报" not in text
+    unknown = cli("report", "--config", config, "--pdf", tmp_path / "xx.pdf", "--language", "xx")
+    assert unknown.returncode == 2
+    assert "no catalogue for the language 'xx'" in unknown.stderr
+    assert not (tmp_path / "xx.pdf").exists()
