@@ -127,6 +127,12 @@ class Authenticator:
         account = self._accounts.get(username)
         return account.user if account is not None else None
 
+    def password_version(self, username: str) -> str | None:
+        """Changes with the account's password (None: no such account); a Basic stream ends
+        when it does."""
+        account = self._accounts.get(username)
+        return account.password_hash if account is not None else None
+
     # -- passwords ----------------------------------------------------------------------------
     def _check(self, username: str, password: str) -> User | None:
         """Blocking (scrypt): run it on a worker thread."""
@@ -175,6 +181,7 @@ class Authenticator:
         await self._passwords.save(change)
         self._accounts[user.username] = Account(self._accounts[user.username].user, hashed)
         await self.sessions.end_where(lambda s: s.username == user.username)
+        self.sessions.changed()  # streams opened with the old password (HTTP Basic) end too
         return await self.sessions.start(user.username, client)
 
     # -- sessions -----------------------------------------------------------------------------

@@ -119,6 +119,10 @@ class SessionBook:
             self._ended = asyncio.Event()
         return self._ended
 
+    def changed(self) -> None:
+        """Something else that ends long-lived answers changed (a password): they look."""
+        self._tell_ended()
+
     def _tell_ended(self) -> None:
         if self._ended is not None:
             self._ended.set()
@@ -166,6 +170,29 @@ class SessionBook:
             self._tell_ended()
             await self._backend.remove([s.key for s in picked])
         return sum(1 for s in picked if s.expires_at > now)
+
+
+class Watch(Protocol):
+    """What a long-lived answer (the live stream) checks to know it may go on."""
+
+    def live(self) -> bool: ...
+    def ended(self) -> asyncio.Event: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialWatch:
+    """The same for HTTP Basic, which has no session: the answer ends when the password it
+    was given with changes (``current`` is the account's password version, None once gone)."""
+
+    book: SessionBook
+    current: Callable[[], str | None]
+    at_start: str | None
+
+    def live(self) -> bool:
+        return self.at_start is not None and self.current() == self.at_start
+
+    def ended(self) -> asyncio.Event:
+        return self.book.ended()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from edge.auth.sessions import SessionWatch
+from edge.auth.sessions import CredentialWatch, SessionWatch, Watch
 from edge.auth.web import AuthDep, CurrentLogin
 from edge.checkpoint.service import CheckpointService
 from edge.core.events import (
@@ -102,7 +103,7 @@ async def stream(
     *,
     heartbeat_s: float,
     limit: int,
-    session: SessionWatch | None = None,
+    session: Watch | None = None,
 ) -> AsyncIterator[bytes]:
     """``session``: the stream ends as soon as that session does (logout, a password change,
     "sign out everyone", expiry); the browser's reconnection then meets the login."""
@@ -168,11 +169,13 @@ def create_router() -> APIRouter:
         DeviceInputRejected, StorageStatus, PolicyChanged). A comment line is sent
         now and then so that an idle connection stays open."""
         hub: LiveHub = request.app.state.live
-        watch = (
-            SessionWatch(auth.authenticator.sessions, login.token)
-            if login.session is not None and login.token is not None
-            else None  # HTTP Basic: checked at connection, no session to end
-        )
+        authenticator = auth.authenticator
+        watch: Watch
+        if login.session is not None and login.token is not None:
+            watch = SessionWatch(authenticator.sessions, login.token)
+        else:  # HTTP Basic: no session; the stream ends when that password changes
+            version = functools.partial(authenticator.password_version, login.user.username)
+            watch = CredentialWatch(authenticator.sessions, version, version())
         body = stream(
             service,
             hub,

@@ -48,6 +48,33 @@ def test_an_open_live_stream_ends_with_its_session(live: LiveServer) -> None:
     assert _me(live.url, token) == 401
 
 
+def test_a_stream_opened_with_basic_auth_ends_when_that_password_changes(
+    live: LiveServer,
+) -> None:
+    """HTTP Basic has no session to end; a stream it opened ends with the password it gave."""
+    with (
+        httpx.Client(auth=("sam", PASSWORDS["sam"])) as reader,
+        httpx.Client(auth=("sue", PASSWORDS["sue"])) as other,
+        reader.stream("GET", f"{live.url}/api/live", timeout=30) as events,
+        other.stream("GET", f"{live.url}/api/live", timeout=30) as others,
+    ):
+        lines, other_lines = events.iter_lines(), others.iter_lines()
+        assert any('"type": "snapshot"' in line for line in lines)  # stops at the first
+        assert any('"type": "snapshot"' in line for line in other_lines)
+        with httpx.Client() as tablet:
+            log_in(tablet, live.url, "sam")
+            changed = tablet.post(
+                f"{live.url}/api/password",
+                json={"current_password": PASSWORDS["sam"], "new_password": "a-new-pass-2"},
+                headers={"Origin": live.url},
+            )
+            assert changed.status_code == 200, changed.text
+        rest = list(lines)  # the server ends the stream (a read timeout fails the test)
+        assert not any('"type": "Screening' in line for line in rest)
+        live.screen("north", temperature=36.6)  # sue's stream goes on: she changed nothing
+        assert any('"type": "ScreeningDecided"' in line for line in other_lines)
+
+
 def test_logout_by_an_api_client_ends_its_bearer_token(live: LiveServer) -> None:
     with httpx.Client() as client:
         token = log_in(client, live.url, "sam")
