@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import inspect
@@ -90,6 +91,9 @@ class UplinkStatus:
     last_error: str | None
     policy: dict[str, Any] = field(default_factory=dict)
     distribution: list[dict[str, Any]] = field(default_factory=list)
+    #: what the centre's distributed items came to: applied, refused, duplicates, fetches,
+    #: not_stored (counted since start)
+    distribution_counts: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -496,6 +500,9 @@ class UplinkService:
                 "accepts": self._public_key is not None and self.apply_policy is not None,
             },
             distribution=self.receiver.describe() if self.receiver is not None else [],
+            distribution_counts=(
+                dataclasses.asdict(self.receiver.stats) if self.receiver is not None else {}
+            ),
         )
 
     # -- commands from the centre ----------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
@@ -78,6 +78,10 @@ class _UplinkStatus(Protocol):
     def outbox_oldest_age_s(self) -> float | None: ...
     @property
     def connected(self) -> bool: ...
+    @property
+    def distribution(self) -> list[dict[str, Any]]: ...
+    @property
+    def distribution_counts(self) -> dict[str, int]: ...
 
 
 def storeroom_metrics(
@@ -120,9 +124,43 @@ def uplink_metrics(status: Callable[[], Awaitable[_UplinkStatus]]) -> AsyncMetri
                 "1 while the central broker link is up",
                 value=int(now.connected),
             ),
+            *_distribution(now),
         ]
 
     return collect
+
+
+def _distribution(now: _UplinkStatus) -> list[Metric]:
+    """What the centre distributes: the version held per kind and scope (a lagging gateway
+    shows here as on the centre's "who has heard"), and what the items came to."""
+    held = GaugeMetricFamily(
+        "ccg_distribution_held_version",
+        "Version held of what the centre distributes (0: none yet)",
+        labels=["kind", "scope"],
+    )
+    refused = GaugeMetricFamily(
+        "ccg_distribution_refused",
+        "1 while the last item of a kind and scope was refused (the reason: GET /api/uplink)",
+        labels=["kind", "scope"],
+    )
+    for stream in now.distribution:
+        labels = [str(stream.get("kind")), str(stream.get("scope"))]
+        held.add_metric(labels, float(stream.get("held") or 0))
+        refused.add_metric(labels, float(stream.get("status") == "refused"))
+    items = CounterMetricFamily(
+        "ccg_distribution_items",
+        "Distributed items received, by what became of them",
+        labels=["outcome"],
+    )
+    counts = now.distribution_counts
+    for outcome in ("applied", "refused", "duplicates", "not_stored"):
+        items.add_metric([outcome], counts.get(outcome, 0))
+    fetches = CounterMetricFamily(
+        "ccg_distribution_fetches",
+        "Snapshots fetched because a delta did not follow the version held",
+        value=counts.get("fetches", 0),
+    )
+    return [held, refused, items, fetches]
 
 
 class _Families:

@@ -15,6 +15,7 @@ from cloud_sync.distribution.frames import head_topic, item_frame
 from cloud_sync.distribution.items import Item, sign_item
 from cloud_sync.distribution.kinds import Kind, Mode, Scope
 from edge.rules.policy import Policy
+from edge.runtime.metrics import exposition, uplink_metrics
 from tests.distribution.conftest import World, wait_for
 from tests.distribution.helpers import new_key, status
 
@@ -54,6 +55,14 @@ async def test_snapshot_then_delta_are_in_force_acknowledged_and_survive_a_resta
     await wait_for(lambda: gate.colour("p2") == "revoked", what="delta in force")
     assert gate.colour("p3") is None and gate.colour("p4") == "red"
     await world.wait_ack("gw-a", KEY, lambda b: b["held"] == third.version)
+    assert gate.service is not None
+    scrape = exposition(list(await uplink_metrics(gate.service.status)())).decode()
+    held = 'ccg_distribution_held_version{kind="status-list",scope="community:willow-court"}'
+    line = next(x for x in scrape.splitlines() if x.startswith(held + " "))
+    assert float(line.split()[-1]) == third.version  # /metrics shows what is in force
+    assert 'ccg_distribution_items_total{outcome="applied"} 3.0' in scrape
+    refused = 'ccg_distribution_refused{kind="status-list",scope="community:willow-court"}'
+    assert f"{refused} 0.0" in scrape
 
     await gate.stop()
     await gate.start()  # the same store: what was in force is in force again at once
@@ -118,6 +127,13 @@ async def test_forged_replayed_older_out_of_scope_and_truncated_are_refused_and_
     )
     content = await send(sign_item(world.centre.key, "centre-1", bad_content))
     assert content["refused_reason"].startswith("content:")
+    assert gate.service is not None
+    scrape = exposition(list(await uplink_metrics(gate.service.status)())).decode()
+    assert 'ccg_distribution_refused{kind="status-list",scope="community:willow-court"} 1.0' in (
+        scrape
+    )  # the last item was refused: an alert rule can see it
+    refusals = next(x for x in scrape.splitlines() if 'items_total{outcome="refused"}' in x)
+    assert float(refusals.split()[-1]) >= 6  # forged, unknown key, older, scope, cut, content
 
     # Through all of it, the gateway kept what it had, and says so.
     assert gate.colour("p1") == "revoked"
