@@ -12,9 +12,13 @@ from tests.community_pass.conftest import NOW, Signer
 
 
 def read_qr(path: Path) -> list[str]:
+    """QR codes only, as the gate's scanner and camera read: with every format on, zxing-cpp now
+    and then also "finds" a short 1D barcode inside a small QR code (seen: '6851' beside one
+    ES256 pass at scale 2; the signature is random, so the image differs every run)."""
     image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     assert image is not None
-    return [result.text for result in zxingcpp.read_barcodes(image)]
+    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    return [result.text for result in found]
 
 
 def test_png_decodes_to_the_pass_text(signer: Signer, tmp_path: Path) -> None:
