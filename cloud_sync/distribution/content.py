@@ -35,7 +35,7 @@ V = TypeVar("V")
 #: The colours a status list gives, each one shared str object (100,000 entries, 4 strings).
 COLOURS: Mapping[str, str] = MappingProxyType({c: c for c in ("green", "yellow", "red", "revoked")})
 PASS_ID = re.compile(r"[A-Za-z0-9._:@-]{1,128}")  # as the community pass's token says
-PASS_IDS = re.compile(r"[A-Za-z0-9._:@-]{1,128}(?:\n[A-Za-z0-9._:@-]{1,128})*")  # one a line
+PASS_IDS = re.compile(f"{PASS_ID.pattern}(?:\n{PASS_ID.pattern})*")  # one a line
 NOTICE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 SEVERITIES = ("info", "warning", "critical")

@@ -161,7 +161,8 @@ class UplinkService:
         client.on_connect(self._on_connect)
         self.client = client
         self.drainer = Drainer(self.store, client)
-        receiver = self.receiver = self._receiver(client) if s.distribution else None
+        keys = self._centre_keys  # None: distribution is off
+        receiver = self.receiver = self._receiver(client, keys) if keys is not None else None
         if receiver is not None:
             await receiver.load()  # what was in force before the restart, before any news
         try:
@@ -205,9 +206,8 @@ class UplinkService:
         except CentreKeyError as exc:
             raise UplinkConfigError("centre_keys", str(exc)) from None
 
-    def _receiver(self, client: MqttClient) -> Receiver:
+    def _receiver(self, client: MqttClient, keys: CentreKeys) -> Receiver:
         s = self.settings
-        keys = self._centre_keys if self._centre_keys is not None else self._distribution_keys()
 
         def write_outgoing(db: sqlite_utils.Database, items: list[Outgoing]) -> None:
             outbox.enqueue(db, s.gateway_id, items, self.clock(), s.outbox_max_rows)

@@ -165,20 +165,10 @@ class Checkpoint:
                     else:
                         if purged:
                             log.info("purged personal fields of %d old screenings", purged)
-                            await self._truncate_wal()
+                            await self._store.after_purge()
                 await asyncio.sleep(_CHORES_S)
         finally:
             self.device_board.flush_rejected()
-
-    async def _truncate_wal(self) -> None:
-        """The purged fields out of the write-ahead log's older pages too (Store.truncate_wal)."""
-        try:
-            emptied = await self._store.truncate_wal()
-        except Exception as exc:
-            log.warning("the write-ahead log was not emptied after the purge: %s", exc)
-            return
-        if not emptied:
-            log.warning("the write-ahead log was busy after the purge; emptied at the next one")
 
     async def shutdown(self) -> None:
         """Settle every half-screening still waiting (as incomplete) and record it all."""

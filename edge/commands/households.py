@@ -18,7 +18,7 @@ from pathlib import Path
 from edge.checkpoint.schema import MIGRATIONS as CHECKPOINT_MIGRATIONS
 from edge.community.errors import CommunityError, ImportRefusedError
 from edge.community.passes import Selection
-from edge.community.printing import Gettext, english
+from edge.community.printing import Gettext
 from edge.community.report import to_csv
 from edge.community.schema import MIGRATIONS
 from edge.community.service import CommunityService
@@ -34,7 +34,6 @@ IMPORTED = (
 REFUSED = "nothing imported: {n} problem(s)"
 ISSUED = "issued {count} pass(es) in batch {batch_id}"
 WROTE = "wrote {path}"
-DEFAULT_LANGUAGE = "zh-CN"  # where the pages follow each browser: the staff read Chinese first
 NO_LANGUAGE = "no catalogue for the language {language!r} (there are: {known})"
 
 
@@ -112,20 +111,18 @@ def _language(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _gettext(args: argparse.Namespace, pinned: str) -> Gettext:
-    """The PDF's words: --language, else the configuration's page language, else Chinese."""
+def _gettext(language: str | None, pinned: str) -> Gettext:
+    """The PDF's words: ``--language``, else what the pages are served in when no browser says
+    (the configuration's pinned language, else Simplified Chinese), chosen as the pages do."""
     from edge.i18n.catalogue import Catalogues
-    from edge.i18n.negotiate import AUTO
+    from edge.i18n.negotiate import best, choose
 
-    wanted = getattr(args, "language", None) or (pinned if pinned != AUTO else DEFAULT_LANGUAGE)
-    if wanted.lower().startswith("en"):
-        return english
     catalogues = Catalogues.load()
-    found = catalogues.find(wanted)
-    if found is None:
-        known = ", ".join(["en", *catalogues.languages])
-        raise CommunityError(NO_LANGUAGE.format(language=wanted, known=known))
-    return catalogues[found].gettext
+    tag = best([language], catalogues.languages) if language else None
+    if language and tag is None:
+        known = ", ".join(catalogues.languages)
+        raise CommunityError(NO_LANGUAGE.format(language=language, known=known))
+    return catalogues[tag or choose(catalogues.languages, pinned=pinned)].gettext
 
 
 def _with_service(
@@ -141,11 +138,12 @@ def _with_service(
         print(exc, file=sys.stderr)
         return 2
     settings = config.community or CommunitySettings()
-    try:
-        args.gettext = _gettext(args, config.web.language)
-    except CommunityError as exc:
-        print(f"edge-gateway: {exc}", file=sys.stderr)
-        return 2
+    if "language" in vars(args):  # a command that prints
+        try:
+            args.gettext = _gettext(args.language, config.web.language)
+        except CommunityError as exc:
+            print(f"edge-gateway: {exc}", file=sys.stderr)
+            return 2
     store = Store(
         config.db_path, [CHECKPOINT_MIGRATIONS, MIGRATIONS], synchronous=config.storage.synchronous
     )

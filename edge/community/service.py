@@ -166,8 +166,7 @@ class CommunityService:
                             functools.partial(alerts.purge_log, older_than=now - self._retention_s)
                         )
                     if purged:  # the purged bytes out of the write-ahead log too
-                        with contextlib.suppress(Exception):
-                            await self.store.truncate_wal()
+                        await self.store.after_purge()
                 await asyncio.sleep(_TICK_S)
         finally:
             subscription.close()

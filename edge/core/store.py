@@ -370,7 +370,8 @@ class Store:
         purged: with ``secure_delete`` the purged bytes are zeroed in the database's pages,
         and the log's older copies of those pages go with it. False when readers or the
         writer held it up for longer than a moment (the next purge tries again)."""
-        if self._closed:
+        pool = self._read_pool
+        if self._closed or pool is None:
             raise StoreClosedError(str(self.path))
 
         def truncate() -> bool:
@@ -382,7 +383,20 @@ class Store:
             finally:
                 conn.close()
 
-        pool = self._read_pool
-        if pool is None:
-            raise StoreClosedError(str(self.path))
         return await asyncio.get_running_loop().run_in_executor(pool, truncate)
+
+    async def after_purge(self) -> None:
+        """:meth:`truncate_wal` after a part purged personal data; never raises: a log that
+        could not be emptied is said in the log, and the next purge tries again."""
+        try:
+            emptied = await self.truncate_wal()
+        except Exception as exc:
+            log.warning(
+                "%s: the write-ahead log was not emptied after the purge: %s", self.path, exc
+            )
+            return
+        if not emptied:
+            log.warning(
+                "%s: the write-ahead log was busy after the purge; emptied at the next one",
+                self.path,
+            )
